@@ -1,5 +1,6 @@
 //===- TensorType.cpp -----------------------------------------------------===//
 #include "kiln/IR/TensorType.h"
+#include "TextSyntax.h"
 
 #include <fmt/format.h>
 
@@ -8,8 +9,8 @@ namespace kiln {
 std::string Dim::str() const {
   if (isStatic())
     return std::to_string(size_);
-  if (isSymbol())
-    return symbol_;
+  if (isSymbol()) // quoted unless it reads back as a symbol
+    return text::identOrQuote(symbol_);
   return "?";
 }
 
@@ -60,12 +61,18 @@ bool TensorType::isCompatibleWith(const TensorType &c) const {
   return true;
 }
 
+// Per-tensor parameters print in the short form; everything else (per axis,
+// or unusual list lengths) in the general form, so that parsing is exact.
 static std::string quantStr(const QuantParams &q) {
-  if (q.axis < 0)
-    return fmt::format("{{quant({}, {})}}", q.scales.empty() ? 0.0 : q.scales[0],
-                       q.zeroPoints.empty() ? 0 : q.zeroPoints[0]);
+  auto scale = [](double v) { return text::formatDouble(v); };
+  if (q.axis == -1 && q.scales.size() == 1 && q.zeroPoints.size() == 1)
+    return fmt::format("{{quant({}, {})}}", scale(q.scales[0]),
+                       q.zeroPoints[0]);
+  std::vector<std::string> scales;
+  for (double s : q.scales)
+    scales.push_back(scale(s));
   return fmt::format("{{quant(axis={}, [{}], [{}])}}", q.axis,
-                     fmt::join(q.scales, ", "), fmt::join(q.zeroPoints, ", "));
+                     fmt::join(scales, ", "), fmt::join(q.zeroPoints, ", "));
 }
 
 std::string TensorType::str() const {

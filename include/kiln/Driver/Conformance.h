@@ -1,0 +1,68 @@
+//===- Conformance.h - the ONNX backend-test runner -------------*- C++ -*-===//
+// Finds ONNX test cases (model.onnx + test_data_set_*), runs them through the
+// interpreter, compares with the reference outputs and classifies the result.
+//===----------------------------------------------------------------------===//
+#ifndef KILN_DRIVER_CONFORMANCE_H
+#define KILN_DRIVER_CONFORMANCE_H
+
+#include "kiln/Driver/TensorCompare.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace kiln {
+
+/// One test case: a folder with model.onnx and test_data_set_* folders.
+/// Its name is "<suite folder name>/<case folder name>", e.g. node/test_abs.
+struct ConformanceCase {
+  std::string name;
+  std::string dir;
+};
+
+/// Cases under each folder: the folder itself if it holds model.onnx, else
+/// its subfolders that do, sorted by name. Throws for a missing folder.
+std::vector<ConformanceCase> findCases(const std::vector<std::string> &dirs);
+
+enum class CaseStatus { Pass, Fail, Unsupported };
+const char *toString(CaseStatus status);
+
+struct CaseResult {
+  CaseStatus status = CaseStatus::Fail;
+  std::string message; // empty for Pass
+  double seconds = 0;
+};
+
+struct ConformanceOptions {
+  double rtol = kDefaultRtol;
+  double atol = kDefaultAtol;
+  /// Print -> parse -> print the imported module; the texts must agree and
+  /// the reparsed module must verify. The reparsed module is what runs.
+  bool roundtrip = false;
+  /// Run each case in a child process so a crash fails only that case.
+  bool isolate = true;
+  /// Per-case limit in seconds when isolated (0 = none).
+  unsigned timeoutSeconds = 0;
+  /// Per-case address-space limit in MiB when isolated (0 = none), so a
+  /// runaway allocation fails its case instead of exhausting the machine.
+  unsigned memoryLimitMB = 0;
+};
+
+/// Runs one case; never throws.
+CaseResult runCase(const ConformanceCase &c, const ConformanceOptions &options);
+
+/// UNSUPPORTED for messages about unsupported operators/types, missing
+/// kernels or missing type inference; FAIL otherwise.
+CaseStatus classifyError(const std::string &message);
+
+/// Per ONNX op type, how many non-passing cases use it.
+struct OpTally {
+  unsigned failed = 0;
+  unsigned unsupported = 0;
+};
+/// The "op  failed  unsupported" table, worst ops first.
+std::string formatOpTable(const std::map<std::string, OpTally> &tally);
+
+} // namespace kiln
+
+#endif

@@ -1,0 +1,279 @@
+//===- kiln-conformance.cpp - run the ONNX backend tests ------------------===//
+// Runs every ONNX test case through a target, prints one line per case and a
+// summary, and checks the results against a checked-in expectation list.
+//===----------------------------------------------------------------------===//
+#include "kiln/Driver/CaseLists.h"
+#include "kiln/Driver/Conformance.h"
+#include "kiln/Driver/TestData.h"
+#include "kiln/Driver/ToolMain.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <regex>
+#include <set>
+
+using namespace kiln;
+namespace cl = llvm::cl;
+
+static cl::OptionCategory confCategory("kiln-conformance options");
+
+static cl::list<std::string>
+    suiteDirs(cl::Positional,
+              cl::desc("[suite or case folders] (default: node, "
+                       "pytorch-converted, pytorch-operator and simple under "
+                       "/usr/share/libonnx-testdata/data)"),
+              cl::cat(confCategory));
+static cl::opt<std::string> target("target",
+                                   cl::desc("Execution target (only 'interp', "
+                                            "the reference interpreter)"),
+                                   cl::init("interp"), cl::cat(confCategory));
+static cl::opt<std::string>
+    filter("filter",
+           cl::desc("Run only cases whose name (e.g. node/test_abs) "
+                    "contains a match of this ECMAScript regex"),
+           cl::value_desc("REGEX"), cl::cat(confCategory));
+static cl::opt<std::string>
+    expectFile("expect",
+               cl::desc("Expectation list: cases that must PASS; each one "
+                        "that does not is a REGRESSION and the exit status "
+                        "is 1"),
+               cl::value_desc("FILE"), cl::cat(confCategory));
+static cl::opt<std::string>
+    writePassing("write-passing",
+                 cl::desc("Write the names of the passing cases to FILE"),
+                 cl::value_desc("FILE"), cl::cat(confCategory));
+static cl::opt<std::string>
+    excludeFile("exclude",
+                cl::desc("Cases that cannot apply by design ('PATTERN  # "
+                         "reason' per line); reported UNSUPPORTED, not run"),
+                cl::value_desc("FILE"), cl::cat(confCategory));
+static cl::opt<bool>
+    roundtrip("roundtrip",
+              cl::desc("Also print -> parse -> print each imported module; "
+                       "the texts must be identical and the reparsed module "
+                       "must verify (it is the one that runs)"),
+              cl::cat(confCategory));
+static cl::opt<bool>
+    table("table",
+          cl::desc("Print a table of failed/unsupported cases per ONNX op "
+                   "type in their models"),
+          cl::cat(confCategory));
+static cl::opt<bool>
+    verbose("verbose",
+            cl::desc("Print full messages and the time of each case"),
+            cl::cat(confCategory));
+static cl::opt<double> relTol("rtol",
+                            cl::desc("Relative tolerance (default 1e-3)"),
+                            cl::init(kDefaultRtol), cl::cat(confCategory));
+static cl::opt<double> absTol("atol",
+                            cl::desc("Absolute tolerance (default 1e-7)"),
+                            cl::init(kDefaultAtol), cl::cat(confCategory));
+static cl::opt<unsigned>
+    timeout("timeout",
+            cl::desc("Per-case time limit in seconds (default 300; 0 = "
+                     "none; needs process isolation)"),
+            cl::init(300), cl::cat(confCategory));
+static cl::opt<unsigned> memoryLimit(
+    "memory-limit",
+    cl::desc("Per-case address-space limit in MiB (default 8192; 0 = none; "
+             "ignored in sanitizer builds)"),
+    cl::init(8192), cl::cat(confCategory));
+static cl::opt<bool>
+    noFork("no-fork",
+           cl::desc("Run cases in this process (for debuggers; a crash "
+                    "then stops the run and --timeout does not apply)"),
+           cl::cat(confCategory));
+
+static const char *const toolName = "kiln-conformance";
+static const char *const defaultRoot = "/usr/share/libonnx-testdata/data";
+
+#if defined(__SANITIZE_ADDRESS__)
+static constexpr bool sanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+static constexpr bool sanitized = true;
+#else
+static constexpr bool sanitized = false;
+#endif
+#else
+static constexpr bool sanitized = false;
+#endif
+
+// One line per case; short unless --verbose.
+static std::string oneLine(const std::string &message) {
+  std::string s;
+  for (char c : message)
+    s += c == '\n' ? std::string("; ") : std::string(1, c);
+  const size_t limit = 400;
+  if (!verbose && s.size() > limit)
+    s = s.substr(0, limit) + "...";
+  return s;
+}
+
+static int conformanceMain() {
+  check(target == "interp",
+        "unknown target '{}' (kiln-conformance supports: interp)",
+        std::string(target));
+  check(relTol >= 0 && absTol >= 0, "tolerances must not be negative");
+  std::optional<std::regex> filterRegex;
+  if (!filter.empty()) {
+    try {
+      filterRegex.emplace(filter, std::regex::ECMAScript);
+    } catch (const std::regex_error &e) {
+      fail("--filter='{}' is not a valid regex: {}", std::string(filter),
+           e.what());
+    }
+  }
+  std::vector<std::string> expected;
+  if (!expectFile.empty())
+    expected = readCaseList(expectFile);
+  std::vector<Exclusion> exclusions;
+  if (!excludeFile.empty())
+    exclusions = readExclusionList(excludeFile);
+
+  std::vector<std::string> dirs(suiteDirs.begin(), suiteDirs.end());
+  if (dirs.empty())
+    for (const char *suite :
+         {"node", "pytorch-converted", "pytorch-operator", "simple"})
+      dirs.push_back(std::string(defaultRoot) + "/" + suite);
+  std::vector<ConformanceCase> all = findCases(dirs);
+  std::set<std::string> searchedSuites;
+  for (const std::string &dir : dirs) {
+    std::filesystem::path p = std::filesystem::path(dir).lexically_normal();
+    if (p.filename().empty())
+      p = p.parent_path();
+    if (!std::filesystem::exists(p / "model.onnx"))
+      searchedSuites.insert(p.filename().string());
+  }
+  std::vector<ConformanceCase> cases;
+  for (const ConformanceCase &c : all)
+    if (!filterRegex || std::regex_search(c.name, *filterRegex))
+      cases.push_back(c);
+
+  ConformanceOptions options;
+  options.rtol = relTol;
+  options.atol = absTol;
+  options.roundtrip = roundtrip;
+  options.isolate = !noFork;
+  options.timeoutSeconds = timeout;
+  options.memoryLimitMB = sanitized ? 0 : memoryLimit;
+
+  unsigned passed = 0, failed = 0, unsupported = 0;
+  std::set<std::string> passing, ran;
+  std::map<std::string, OpTally> tally;
+  std::set<const Exclusion *> usedExclusions;
+  for (const ConformanceCase &c : cases) {
+    ran.insert(c.name);
+    CaseResult r;
+    if (const Exclusion *e = findExclusion(exclusions, c.name)) {
+      usedExclusions.insert(e);
+      r.status = CaseStatus::Unsupported;
+      r.message = e->reason;
+    } else {
+      r = runCase(c, options);
+    }
+    std::string line = std::string(toString(r.status)) + " " + c.name;
+    if (r.status != CaseStatus::Pass)
+      line += ": " + oneLine(r.message);
+    if (verbose)
+      line += fmt::format(" [{:.2f} s]", r.seconds);
+    std::cout << line << std::endl; // flushed: progress shows immediately
+    switch (r.status) {
+    case CaseStatus::Pass:
+      ++passed;
+      passing.insert(c.name);
+      continue;
+    case CaseStatus::Fail:
+      ++failed;
+      break;
+    case CaseStatus::Unsupported:
+      ++unsupported;
+      break;
+    }
+    if (table) {
+      std::vector<std::string> ops = {"(unreadable model)"};
+      try {
+        ops = summarizeOnnxModel(c.dir + "/model.onnx").opTypes;
+      } catch (const std::exception &) {
+      }
+      for (const std::string &op : ops) {
+        OpTally &t = tally[op];
+        (r.status == CaseStatus::Fail ? t.failed : t.unsupported)++;
+      }
+    }
+  }
+
+  if (table)
+    std::cout << "\n" << formatOpTable(tally) << "\n";
+
+  if (!filterRegex && suiteDirs.empty())
+    for (const Exclusion &e : exclusions)
+      if (!usedExclusions.count(&e))
+        reportWarning(toolName, fmt::format("{}:{}: exclusion '{}' matches "
+                                            "no case",
+                                            std::string(excludeFile), e.line,
+                                            e.pattern));
+
+  unsigned regressions = 0;
+  std::set<std::string> expectedSet(expected.begin(), expected.end());
+  for (const std::string &name : expected) {
+    if (passing.count(name))
+      continue;
+    // A listed case that did not run counts only if it was selected: its
+    // suite was searched and it matches the filter.
+    std::string suite = name.substr(0, name.find('/'));
+    bool selected = searchedSuites.count(suite) &&
+                    (!filterRegex || std::regex_search(name, *filterRegex));
+    if (!ran.count(name) && !selected)
+      continue;
+    ++regressions;
+    std::cout << "REGRESSION " << name
+              << (ran.count(name) ? "" : " (case not found)") << "\n";
+  }
+  if (!expectFile.empty()) {
+    unsigned fresh = 0;
+    for (const std::string &name : passing)
+      fresh += !expectedSet.count(name);
+    if (fresh)
+      std::cout << "note: " << fresh
+                << " passing cases are not in the expectation list; update "
+                   "it with --write-passing\n";
+  }
+  if (!writePassing.empty())
+    writeCaseList(writePassing,
+                  std::vector<std::string>(passing.begin(), passing.end()),
+                  "Conformance cases that pass on target '" + target +
+                      "'.\nRegenerate with kiln-conformance --target=" +
+                      target + " --write-passing=FILE (see "
+                               "docs/conformance.md).");
+
+  std::cout << fmt::format("conformance: {} passed, {} failed, {} unsupported "
+                           "of {}",
+                           passed, failed, unsupported, cases.size())
+            << std::endl;
+  if (regressions)
+    return reportError(toolName, fmt::format("{} regression{} against '{}'",
+                                             regressions,
+                                             regressions == 1 ? "" : "s",
+                                             std::string(expectFile)));
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  cl::HideUnrelatedOptions(confCategory);
+  cl::SetVersionPrinter([](llvm::raw_ostream &os) {
+    os << "kiln-conformance (Kiln) " KILN_VERSION "\n";
+  });
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "Kiln ONNX conformance runner\n\n"
+      "  Runs ONNX backend test cases (model.onnx + test_data_set_*) and "
+      "prints\n"
+      "  PASS/FAIL/UNSUPPORTED per case and a summary line.\n");
+  return runTool(toolName, conformanceMain);
+}

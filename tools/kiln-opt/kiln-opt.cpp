@@ -1,0 +1,136 @@
+//===- kiln-opt.cpp - graph IR in, graph IR out ---------------------------===//
+// Reads Kiln IR text or an ONNX model, verifies it and prints graph IR text.
+// Graph passes (--passes=) will run between loading and printing.
+//===----------------------------------------------------------------------===//
+#include "kiln/Driver/ModelLoader.h"
+#include "kiln/Driver/ToolMain.h"
+#include "kiln/IR/Parser.h"
+#include "kiln/IR/Printer.h"
+#include "kiln/IR/Verifier.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+using namespace kiln;
+namespace cl = llvm::cl;
+namespace fs = std::filesystem;
+
+static cl::OptionCategory optCategory("kiln-opt options");
+
+static cl::opt<std::string>
+    inputPath(cl::Positional, cl::Required,
+              cl::desc("<input (.kir, .onnx, .onnxtxt, .onnxtext; '-' reads "
+                       "Kiln IR from stdin)>"),
+              cl::cat(optCategory));
+static cl::opt<std::string> outputPath("o",
+                                       cl::desc("Output file (default: "
+                                                "stdout)"),
+                                       cl::value_desc("file"),
+                                       cl::cat(optCategory));
+
+enum class LargeConstants { Inline, Side };
+static cl::opt<LargeConstants> largeConstants(
+    "large-constants", cl::desc("Where constants above 16 elements go"),
+    cl::values(clEnumValN(LargeConstants::Inline, "inline",
+                          "print every constant in the text (default)"),
+               clEnumValN(LargeConstants::Side, "side",
+                          "write them to a side file (--side-file, or "
+                          "OUTPUT.bin next to -o OUTPUT)")),
+    cl::init(LargeConstants::Inline), cl::cat(optCategory));
+static cl::opt<std::string>
+    sideFile("side-file",
+             cl::desc("Side file for large constants (implies "
+                      "--large-constants=side); the text refers to it by "
+                      "file name, so keep it next to the output"),
+             cl::value_desc("path"), cl::cat(optCategory));
+static cl::list<std::string>
+    inputShapes("input-shape",
+                cl::desc("Pin the shape of input NAME, e.g. "
+                         "data=1x3x224x224 ('?' keeps a dim; repeatable)"),
+                cl::value_desc("NAME=DIMS"), cl::cat(optCategory));
+static cl::opt<bool>
+    verifyIR("verify",
+             cl::desc("Verify the IR after loading (default on; "
+                      "--verify=false to skip)"),
+             cl::init(true), cl::cat(optCategory));
+
+enum class EmitKind { GraphIR };
+static cl::opt<EmitKind>
+    emit("emit", cl::desc("What to print"),
+         cl::values(clEnumValN(EmitKind::GraphIR, "graph-ir",
+                               "graph IR text (default)")),
+         cl::init(EmitKind::GraphIR), cl::cat(optCategory));
+
+static const char *const toolName = "kiln-opt";
+
+static std::unique_ptr<Module> loadInput(const LoadOptions &options) {
+  if (inputPath != "-")
+    return loadModel(inputPath, options);
+  std::ostringstream ss;
+  ss << std::cin.rdbuf();
+  std::unique_ptr<Module> m = parseModule(ss.str(), "<stdin>", ".");
+  pinInputShapes(m->main(), options.inputShapes);
+  if (options.verify)
+    verify(*m);
+  return m;
+}
+
+static void checkWritable(const std::string &path, const char *what) {
+  std::error_code ec;
+  check(!fs::is_directory(path, ec), "cannot write {} '{}': it is a directory",
+        what, path);
+}
+
+static int optMain() {
+  LoadOptions loadOptions;
+  loadOptions.inputShapes = parseInputShapes(inputShapes);
+  loadOptions.verify = verifyIR;
+
+  PrintOptions printOptions;
+  if (!sideFile.empty()) {
+    printOptions.sideFilePath = sideFile;
+  } else if (largeConstants == LargeConstants::Side) {
+    check(!outputPath.empty() && outputPath != "-",
+          "--large-constants=side needs -o OUTPUT or --side-file=PATH");
+    printOptions.sideFilePath = outputPath + ".bin";
+  }
+  if (!outputPath.empty() && outputPath != "-")
+    checkWritable(outputPath, "output");
+  if (!printOptions.sideFilePath.empty())
+    checkWritable(printOptions.sideFilePath, "side file");
+
+  std::unique_ptr<Module> module = loadInput(loadOptions);
+
+  // Graph passes will run here, driven by --passes= once the pass registry
+  // exists.
+
+  std::string text = toText(*module, printOptions);
+  if (outputPath.empty() || outputPath == "-") {
+    std::cout << text;
+    std::cout.flush();
+    return 0;
+  }
+  std::ofstream out(outputPath, std::ios::binary);
+  check(bool(out), "cannot write output '{}'", std::string(outputPath));
+  out << text;
+  out.close();
+  check(bool(out), "error writing output '{}'", std::string(outputPath));
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  cl::HideUnrelatedOptions(optCategory);
+  cl::SetVersionPrinter([](llvm::raw_ostream &os) {
+    os << "kiln-opt (Kiln) " KILN_VERSION "\n";
+  });
+  cl::ParseCommandLineOptions(argc, argv,
+                              "Kiln graph IR optimizer\n\n"
+                              "  Reads Kiln IR text or an ONNX model, "
+                              "verifies it and prints graph IR.\n");
+  return runTool(toolName, optMain);
+}
