@@ -12,8 +12,9 @@ PACKAGES=(
   clang-14 lld-14 llvm-14-dev llvm-14-tools
   # Libraries LLVM's CMake package looks for (find_package in LLVMConfig).
   zlib1g-dev libffi-dev libncurses-dev libxml2-dev libz3-dev
-  # Halide 14 (links libLLVM-14, which is why Kiln uses LLVM 14 too).
-  libhalide14-0-dev
+  # Halide 14 (links libLLVM-14, which is why Kiln uses LLVM 14 too); its CMake
+  # package is not found without the PNG and JPEG headers.
+  libhalide14-0-dev libpng-dev libjpeg-dev
   # ONNX frontend and the conformance test data.
   libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
   # Support libraries and the unit-test framework (Catch2 v2).

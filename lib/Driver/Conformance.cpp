@@ -172,8 +172,10 @@ void runCaseBody(const ConformanceCase &c, const ConformanceOptions &options) {
     std::vector<Tensor> actual = interp.run(f, bound);
     std::vector<size_t> which = bindOutputs(f, expected);
     for (size_t k = 0; k < expected.size(); ++k) {
-      CompareResult cmp = compareTensors(actual.at(which[k]), expected[k].tensor,
-                                         options.rtol, options.atol);
+      const Tensor &out = actual.at(which[k]);
+      CompareResult cmp = compareTensors(
+          out, adaptTestTensor(expected[k].tensor, out.elementType()),
+          options.rtol, options.atol);
       if (!cmp.passed)
         throw Error(fmt::format("{}: output {} ('{}') {}", setName, which[k],
                                 f.outputs()[which[k]]->name(), cmp.message));

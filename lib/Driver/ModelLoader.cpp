@@ -156,8 +156,8 @@ void pinInputShapes(Function &f, const InputShapeMap &shapes) {
 
 std::unique_ptr<Module> loadModel(const std::string &path,
                                   const LoadOptions &options) {
-  ModelFormat format = modelFormatForPath(path);
   checkReadableFile(path, "model");
+  ModelFormat format = modelFormatForPath(path);
   std::unique_ptr<Module> module;
   switch (format) {
   case ModelFormat::OnnxBinary: {

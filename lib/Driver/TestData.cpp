@@ -6,6 +6,7 @@
 #include <onnx/onnx_pb.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -123,9 +124,19 @@ std::vector<Tensor> bindInputs(const Function &f,
     check(match != nullptr,
           "no input data for input '{}' ({} tensors given for {} inputs)",
           name, data.size(), f.inputs().size());
-    bound.push_back(match->tensor);
+    bound.push_back(
+        adaptTestTensor(match->tensor, f.inputs()[i]->type().elementType()));
   }
   return bound;
+}
+
+Tensor adaptTestTensor(const Tensor &t, ElementType wanted) {
+  if (t.elementType() != ElementType::U16 || wanted != ElementType::BF16)
+    return t;
+  Tensor out(ElementType::BF16, t.shape());
+  if (t.byteSize())
+    std::memcpy(out.rawData(), t.rawData(), t.byteSize());
+  return out;
 }
 
 std::vector<size_t> bindOutputs(const Function &f,

@@ -208,7 +208,7 @@ void Printer::printAttr(const Attribute &attr, const AttrSpec *spec,
   };
   switch (attr.kind()) {
   case AttrKind::Int:
-    os_ << attr.getInt();
+    os_ << std::to_string(attr.getInt()); // not locale-dependent
     return;
   case AttrKind::Float:
     os_ << floatAttrStr(attr.getFloat());
@@ -272,8 +272,8 @@ void Printer::printTensor(const Tensor &t) {
   sideSize_ = offset + t.byteSize();
   std::string fileName =
       std::filesystem::path(options_.sideFilePath).filename().string();
-  os_ << "blob<" << type << ">(" << text::quote(fileName) << ", " << offset
-      << ")";
+  os_ << "blob<" << type << ">(" << text::quote(fileName) << ", "
+      << std::to_string(offset) << ")";
 }
 
 } // namespace

@@ -2,8 +2,8 @@
 """Runs the malformed-input corpus: every case in cases.txt must fail cleanly.
 
 A clean failure is exit status 1 (not a signal, not an abort), a diagnostic
-on stderr that contains "error:" and the case's expected text, and no
-sanitizer report. Binary cases are generated first (see generate.py).
+on stderr that starts with the tool's name and contains the case's expected
+text, and no sanitizer report. Binary cases are generated first (see generate.py).
 
 usage: run_cases.py --tools BIN_DIR --work DIR [--protoc PROTOC] [--filter RE]
 """
@@ -64,13 +64,14 @@ def run_case(case, tools_dir, gen_dir, tmp_dir):
     for word in shlex.split(case.command):
         word = word.replace("{tmp}", str(tmp_dir))
         word = word.replace("{inputs}", str(HERE / "inputs"))
+        word = word.replace("{gen}", str(gen_dir))
         if path is not None:
             word = word.replace("{}", str(path))
         argv.append(word)
     tool = tools_dir / argv[0]
     if not tool.exists():
         return f"tool {argv[0]} is not built"
-    argv[0] = str(tool)
+    tool_name, argv[0] = argv[0], str(tool)
     try:
         proc = subprocess.run(argv, stdin=subprocess.DEVNULL,
                               capture_output=True, timeout=TIMEOUT_S)
@@ -88,8 +89,8 @@ def run_case(case, tools_dir, gen_dir, tmp_dir):
         return None
     if proc.returncode != 1:
         return f"exit status {proc.returncode}, expected 1:\n{stderr}"
-    if "error:" not in stderr:
-        return "no 'error:' diagnostic on stderr:\n" + stderr
+    if not stderr.startswith(tool_name + ": "):
+        return f"stderr does not start with '{tool_name}: ':\n{stderr}"
     if case.expected not in stderr:
         return f"stderr lacks '{case.expected}':\n{stderr}"
     return None
@@ -105,7 +106,8 @@ def main():
 
     gen_dir = args.work / "generated"
     tmp_dir = args.work / "tmp"
-    tmp_dir.mkdir(parents=True, exist_ok=True)
+    # A folder with a model's extension, for "a directory given as model".
+    (tmp_dir / "model_dir.onnx").mkdir(parents=True, exist_ok=True)
     generate.generate(HERE / "inputs", gen_dir, args.protoc)
 
     cases = read_manifest(HERE / "cases.txt")

@@ -138,27 +138,24 @@ TEST_CASE("Loop carries values, scans outputs and honors M and cond",
   }
   SECTION("the condition ends the loop before M") {
     CountingLoop l(/*withCond=*/true, /*stopAt=*/2);
-    auto out = Interpreter().run(
-        *l.f, {Tensor::scalar<int64_t>(100), Tensor::scalar<bool>(true), v0,
-               step});
+    auto out = Interpreter().run(*l.f, {Tensor::scalar<int64_t>(100),
+                                        Tensor::scalar<bool>(true), v0, step});
     CHECK(floats(out[0]) == std::vector<float>{14});
     CHECK(floats(out[1]) == std::vector<float>{12, 14});
     CHECK(out[2].toIntVector() == std::vector<int64_t>{0, 1});
   }
   SECTION("zero iterations keep the initial value and scan nothing") {
     CountingLoop l(/*withCond=*/true, /*stopAt=*/5);
-    auto out = Interpreter().run(
-        *l.f, {Tensor::scalar<int64_t>(0), Tensor::scalar<bool>(true), v0,
-               step});
+    auto out = Interpreter().run(*l.f, {Tensor::scalar<int64_t>(0),
+                                        Tensor::scalar<bool>(true), v0, step});
     CHECK(floats(out[0]) == std::vector<float>{10});
     CHECK(out[1].shape() == std::vector<int64_t>{0, 1});
     CHECK(out[2].shape() == std::vector<int64_t>{0});
   }
   SECTION("a false initial condition runs no iteration") {
     CountingLoop l(/*withCond=*/true, /*stopAt=*/5);
-    auto out = Interpreter().run(
-        *l.f, {Tensor::scalar<int64_t>(9), Tensor::scalar<bool>(false), v0,
-               step});
+    auto out = Interpreter().run(*l.f, {Tensor::scalar<int64_t>(9),
+                                        Tensor::scalar<bool>(false), v0, step});
     CHECK(floats(out[0]) == std::vector<float>{10});
   }
 }
@@ -178,9 +175,8 @@ TEST_CASE("Loop without M and cond is rejected, not run forever",
   loop->setAttr("body", body);
   refineResultTypes(*loop);
   f.setOutputs(loop->results());
-  CHECK_THROWS_WITH(
-      Interpreter().run(f, {Tensor::fromVector<float>({1}, {1})}),
-      Catch::Contains("never terminates"));
+  CHECK_THROWS_WITH(Interpreter().run(f, {Tensor::fromVector<float>({1}, {1})}),
+                    Catch::Contains("never terminates"));
 }
 
 namespace {
@@ -232,8 +228,7 @@ TEST_CASE("Scan accumulates state and stacks scan outputs",
     REQUIRE_NOTHROW(verify(s.m));
     auto out = s.run();
     CHECK(floats(out[0]) == std::vector<float>{309, 12});
-    CHECK(floats(out[1]) ==
-          std::vector<float>{101, 2, 204, 6, 309, 12});
+    CHECK(floats(out[1]) == std::vector<float>{101, 2, 204, 6, 309, 12});
   }
   SECTION("reversed input, reversed output along axis 1") {
     SumScan s({{"scan_input_directions", std::vector<int64_t>{1}},
@@ -244,8 +239,7 @@ TEST_CASE("Scan accumulates state and stacks scan outputs",
     CHECK(floats(out[0]) == std::vector<float>{309, 12});
     // Steps see x rows 2, 1, 0: partial sums (105,6), (208,10), (309,12);
     // the output order is reversed and laid out along axis 1.
-    CHECK(floats(out[1]) ==
-          std::vector<float>{309, 208, 105, 12, 10, 6});
+    CHECK(floats(out[1]) == std::vector<float>{309, 208, 105, 12, 10, 6});
   }
   SECTION("scan input along axis 1") {
     SumScan s({{"scan_input_axes", std::vector<int64_t>{1}}});
@@ -267,9 +261,8 @@ std::vector<Tensor> runRecurrent(OpKind kind,
   std::vector<Value *> values;
   for (const Tensor *t : operands)
     values.push_back(t ? constant(f, *t)->result() : nullptr);
-  Node *n = f.createNode(kind, values,
-                         std::vector<TensorType>(numResults, TensorType()),
-                         "rnn0");
+  Node *n = f.createNode(
+      kind, values, std::vector<TensorType>(numResults, TensorType()), "rnn0");
   for (const auto &[name, value] : attrs)
     n->setAttr(name, value);
   refineResultTypes(*n);
@@ -316,9 +309,8 @@ TEST_CASE("RNN steps h = tanh(W x + R h + Wb + Rb)", "[kernels][recurrent]") {
   }
   SECTION("a wrongly shaped R is an error, not a crash") {
     Tensor bad = Tensor::fromVector<float>({1, 2}, {1, 1, 2});
-    CHECK_THROWS_WITH(
-        runRecurrent(OpKind::RNN, {&x, &w, &bad}, {}, 2),
-        Catch::Contains("R has shape"));
+    CHECK_THROWS_WITH(runRecurrent(OpKind::RNN, {&x, &w, &bad}, {}, 2),
+                      Catch::Contains("R has shape"));
   }
 }
 
@@ -328,13 +320,13 @@ TEST_CASE("GRU and LSTM steps match hand computation", "[kernels][recurrent]") {
   auto sig = [](double v) { return 1 / (1 + std::exp(-v)); };
 
   SECTION("GRU, linear_before_reset 0 and 1") {
-    Tensor w = Tensor::fromVector<float>({1, 2, 3}, {1, 3, 1});     // z r h
+    Tensor w = Tensor::fromVector<float>({1, 2, 3}, {1, 3, 1}); // z r h
     Tensor r = Tensor::fromVector<float>({0.5f, 0.25f, 2}, {1, 3, 1});
     Tensor h0 = Tensor::fromVector<float>({0.5f}, {1, 1, 1});
     double z = sig(0.5 + 0.25), rg = sig(1.0 + 0.125);
     double hA = std::tanh(1.5 + 2 * (rg * 0.5));
-    auto a = runRecurrent(OpKind::GRU, {&x, &w, &r, nullptr, nullptr, &h0},
-                          {}, 2);
+    auto a =
+        runRecurrent(OpKind::GRU, {&x, &w, &r, nullptr, nullptr, &h0}, {}, 2);
     CHECK(a[1].data<float>()[0] == Approx((1 - z) * hA + z * 0.5));
     Tensor b = Tensor::fromVector<float>({0, 0, 0, 0, 0, 1}, {1, 6});
     double hB = std::tanh(1.5 + rg * (2 * 0.5 + 1));

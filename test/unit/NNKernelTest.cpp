@@ -368,8 +368,9 @@ TEST_CASE("MaxUnpool scatters and validates indices", "[pool]") {
   OneNode shaped(OpKind::MaxUnpool, {&x, &idx, &shape},
                  {{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}});
   CHECK(shaped.type() == "f32[1,1,3,3]");
+  // Indices keep their coordinates in the default [1,1,2,4] shape.
   CHECK(doubles(shaped.run()[0]) ==
-        std::vector<double>{0, 5, 0, 0, 0, 0, 7, 0, 0});
+        std::vector<double>{0, 5, 0, 0, 0, 7, 0, 0, 0});
 }
 
 TEST_CASE("BatchNormalization in inference and training mode", "[norm]") {
@@ -435,8 +436,16 @@ TEST_CASE("Dropout is the identity in inference", "[dropout]") {
   std::vector<Tensor> r = d.run();
   CHECK(doubles(r[0]) == std::vector<double>{1, -2, 3});
   CHECK(r[1].toIntVector() == Ints{1, 1, 1});
-  Tensor ratio = Tensor::scalar<float>(0.5f);
+}
+
+TEST_CASE("training Dropout reproduces numpy's seeded mask", "[dropout]") {
+  // numpy.random.seed(0); numpy.random.uniform(0, 1, 4) gives
+  // 0.5488, 0.7152, 0.6028, 0.5449: with ratio 0.6, elements 1 and 2 stay.
+  Tensor x = floats({1, 2, 3, 4}, {4});
+  Tensor ratio = Tensor::scalar<float>(0.6f);
   Tensor training = Tensor::scalar<bool>(true);
-  OneNode t(OpKind::Dropout, {&x, &ratio, &training});
-  CHECK_THROWS_WITH(t.run(), Catch::Contains("random"));
+  OneNode t(OpKind::Dropout, {&x, &ratio, &training}, {}, 2);
+  std::vector<Tensor> r = t.run();
+  checkClose(r[0], {0, 5, 7.5, 0});
+  CHECK(r[1].toIntVector() == Ints{0, 1, 1, 0});
 }

@@ -100,7 +100,8 @@ TEST_CASE("Resize linear", "[kernels][resample]") {
                          2.5, 2.75, 3.25, 3.5, 3, 3.25, 3.75, 4});
   }
   SECTION("align_corners uses the unrounded output length") {
-    Tensor x = Tensor::fromVector<float>({1, 2, 3, 4, 5, 6, 7, 8}, {1, 1, 2, 4});
+    Tensor x =
+        Tensor::fromVector<float>({1, 2, 3, 4, 5, 6, 7, 8}, {1, 1, 2, 4});
     Tensor scales = Tensor::fromVector<float>({1, 1, 0.6f, 0.6f}, {4});
     Single s(OpKind::Resize, {&x, nullptr, &scales},
              {{"mode", "linear"},
@@ -129,8 +130,9 @@ TEST_CASE("Resize linear", "[kernels][resample]") {
 TEST_CASE("Resize cubic weights", "[kernels][resample]") {
   Tensor x = Tensor::fromVector<float>({0, 0, 1, 0, 0}, {1, 5});
   Tensor sizes = Tensor::fromVector<int64_t>({1, 10}, {2});
-  Single s(OpKind::Resize, {&x, nullptr, nullptr, &sizes},
-           {{"mode", "cubic"}, {"coordinate_transformation_mode", "asymmetric"}});
+  Single s(
+      OpKind::Resize, {&x, nullptr, nullptr, &sizes},
+      {{"mode", "cubic"}, {"coordinate_transformation_mode", "asymmetric"}});
   Tensor out = s.run();
   // x_orig = o / 2; an impulse gives the cubic kernel itself (A = -0.75):
   // k(0) = 1, k(0.5) = 0.59375, k(1) = 0, k(1.5) = -0.09375. The last two

@@ -33,9 +33,8 @@ struct OneNode {
       c->setAttr("value", *t);
       values.push_back(c->result());
     }
-    node = f->createNode(kind, values,
-                         std::vector<TensorType>(numResults, TensorType()),
-                         "n0");
+    node = f->createNode(
+        kind, values, std::vector<TensorType>(numResults, TensorType()), "n0");
     for (const auto &[name, value] : attrs)
       node->setAttr(name, value);
     refineResultTypes(*node);
@@ -84,8 +83,7 @@ TEST_CASE("Slice clamps per ONNX, including negative steps", "[tensor]") {
          a2 = vec<int64_t>({-1});
   OneNode g2(OpKind::Slice, {&data, &s2, &e2, &a2});
   CHECK(g2.node->result()->type().str() == "f32[3,3]");
-  CHECK(floats(g2.run()[0]) ==
-        std::vector<float>{1, 2, 3, 5, 6, 7, 9, 10, 11});
+  CHECK(floats(g2.run()[0]) == std::vector<float>{1, 2, 3, 5, 6, 7, 9, 10, 11});
 
   // A start past the end gives an empty slice.
   Tensor s3 = vec<int64_t>({10}), e3 = vec<int64_t>({20});
@@ -114,10 +112,10 @@ TEST_CASE("Reshape handles 0, -1 and allowzero", "[tensor]") {
   // A shape that is not a constant still gives the rank.
   Module m;
   Function &f = m.addFunction("main");
-  Value *x = f.addInput("x", TensorType(ElementType::F32,
-                                        std::vector<int64_t>{2, 3, 4}));
-  Value *s = f.addInput("s", TensorType(ElementType::I64,
-                                        std::vector<int64_t>{3}));
+  Value *x = f.addInput(
+      "x", TensorType(ElementType::F32, std::vector<int64_t>{2, 3, 4}));
+  Value *s =
+      f.addInput("s", TensorType(ElementType::I64, std::vector<int64_t>{3}));
   Node *r = f.createNode(OpKind::Reshape, {x, s}, {TensorType()});
   refineResultTypes(*r);
   CHECK(r->result()->type().str() == "f32[?,?,?]");
@@ -311,8 +309,7 @@ TEST_CASE("DepthToSpace in DCR and CRD modes, SpaceToDepth", "[tensor]") {
   CHECK(s2d.run()[0].identicalTo(x));
 }
 
-TEST_CASE("Split, Concat, Transpose, Squeeze, Unsqueeze, Flatten",
-          "[tensor]") {
+TEST_CASE("Split, Concat, Transpose, Squeeze, Unsqueeze, Flatten", "[tensor]") {
   Tensor x = iota({2, 5});
   OneNode sp(OpKind::Split, {&x}, {{"axis", 1}}, 3);
   CHECK(sp.node->result(2)->type().str() == "f32[2,1]");

@@ -135,6 +135,13 @@ static int runMain() {
   check(relTol >= 0 && absTol >= 0, "tolerances must not be negative");
   if (!outputDir.empty())
     prepareOutputDir(outputDir);
+  if (!expectDir.empty()) {
+    std::error_code ec;
+    check(fs::is_directory(std::string(expectDir), ec),
+          "--expect-dir '{}' is not a directory", std::string(expectDir));
+    check(!listTestDataFiles(expectDir, "output").empty(),
+          "--expect-dir '{}' has no output_*.pb files", std::string(expectDir));
+  }
 
   LoadOptions loadOptions;
   loadOptions.inputShapes = parseInputShapes(inputShapes);
@@ -149,15 +156,17 @@ static int runMain() {
     auto [name, file] = splitBinding(binding, "input");
     size_t i = findValue(f.inputs(), name, "input");
     check(!inputs[i], "input '{}' is given more than once", name);
-    inputs[i] = readNamedTensorFile(file).tensor;
+    inputs[i] = adaptTestTensor(readNamedTensorFile(file).tensor,
+                                f.inputs()[i]->type().elementType());
   }
   size_t next = 0;
   for (const std::string &file : inputFiles) {
     while (next < numInputs && inputs[next])
       ++next;
-    check(next < numInputs,
-          "too many input files: the model has {} inputs", numInputs);
-    inputs[next] = readNamedTensorFile(file).tensor;
+    check(next < numInputs, "too many input files: the model has {} input{}",
+          numInputs, numInputs == 1 ? "" : "s");
+    inputs[next] = adaptTestTensor(readNamedTensorFile(file).tensor,
+                                   f.inputs()[next]->type().elementType());
   }
   bool missing = false;
   for (const auto &t : inputs)
@@ -224,8 +233,10 @@ static int runMain() {
       std::cout << name << ": " << formatTensor(outputs[i], printLimit)
                 << "\n";
     } else {
-      CompareResult r =
-          compareTensors(outputs[i], it->second.tensor, relTol, absTol);
+      CompareResult r = compareTensors(
+          outputs[i],
+          adaptTestTensor(it->second.tensor, outputs[i].elementType()), relTol,
+          absTol);
       if (r.passed) {
         std::cout << "PASS " << name << "\n";
       } else {

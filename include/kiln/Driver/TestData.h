@@ -49,10 +49,16 @@ OnnxModelSummary summarizeOnnxModel(const std::string &path);
 /// name binds to it; the others bind by position, counting positions over
 /// the ONNX graph inputs (all of them, or only the non-initializers,
 /// whichever list has as many entries as `data`) when `graph` is given, else
-/// over f's inputs. Throws naming any input left without data.
+/// over f's inputs. Throws naming any input left without data. Tensors pass
+/// through adaptTestTensor for the input's element type.
 std::vector<Tensor> bindInputs(const Function &f,
                                const std::vector<NamedTensor> &data,
                                const OnnxGraphInputs *graph = nullptr);
+
+/// ONNX test data stores bfloat16 tensors as uint16 bit patterns (NumPy
+/// has no bfloat16). Returns `t` reinterpreted as bf16 when it is u16 and
+/// `wanted` is bf16, else `t` unchanged.
+Tensor adaptTestTensor(const Tensor &t, ElementType wanted);
 
 /// For each expected tensor, the index of the function output it checks:
 /// by name when the name matches an output, else by position. Throws if

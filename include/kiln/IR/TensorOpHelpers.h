@@ -1,4 +1,4 @@
-//===- TensorOpHelpers.h - shape arithmetic of data-movement ops -*- C++ -*-===//
+//===- TensorOpHelpers.h - shape rules of Tensor.def ops --------*- C++ -*-===//
 // ONNX index and axis rules shared by the type inference and the interpreter
 // kernels of the ops in IR/ops/Tensor.def, so both agree by construction.
 //===----------------------------------------------------------------------===//

@@ -41,8 +41,7 @@ void inferIf(InferContext &ctx) {
   if (thenF.outputs().size() != ctx.numResults() ||
       elseF.outputs().size() != ctx.numResults())
     ctx.error("has {} results but its branches have {} and {} outputs",
-              ctx.numResults(), thenF.outputs().size(),
-              elseF.outputs().size());
+              ctx.numResults(), thenF.outputs().size(), elseF.outputs().size());
   for (size_t i = 0; i < ctx.numResults(); ++i)
     ctx.setResult(i, mergeTypes(ctx, thenF.outputs()[i]->type(),
                                 elseF.outputs()[i]->type(),
@@ -100,8 +99,7 @@ void inferScan(InferContext &ctx) {
               numState);
   size_t numScanOut = ctx.numResults() - numState;
   if (body.inputs().size() != size_t(numIn))
-    ctx.error("body takes {} inputs, expected {}", body.inputs().size(),
-              numIn);
+    ctx.error("body takes {} inputs, expected {}", body.inputs().size(), numIn);
   if (body.outputs().size() != ctx.numResults())
     ctx.error("body has {} outputs, expected {}", body.outputs().size(),
               ctx.numResults());

@@ -104,8 +104,7 @@ void inferSTFT(InferContext &ctx) {
   if (!isFloat(x.elementType()))
     ctx.error("signal must be a float tensor");
   if (x.isRanked() && x.rank() != 3)
-    ctx.error("signal must have rank 3 [batch, length, 1|2], not {}",
-              x.rank());
+    ctx.error("signal must have rank 3 [batch, length, 1|2], not {}", x.rank());
   Dim batch = x.isRanked() ? x.dim(0) : Dim::unknown();
   Dim frames, bins;
   std::optional<int64_t> frameLength;

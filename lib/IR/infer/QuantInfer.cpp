@@ -138,6 +138,10 @@ static TensorType convResult(InferContext &ctx, size_t xi, size_t wi,
       kernel.push_back(w.dim(i + 2).size());
     }
   }
+  for (size_t i = 0; i < spatial && known; ++i)
+    if (w.dim(i + 2).isStatic() && w.dim(i + 2).size() != kernel[i])
+      ctx.error("kernel_shape {} does not match weight shape {}",
+                shapeStr(kernel), w.str());
   std::vector<Dim> dims = {x.dim(0), m};
   if (!known) {
     dims.resize(x.rank());

@@ -68,17 +68,17 @@ void inferRNN(InferContext &ctx) {
   ElementType elem = x.elementType();
   for (size_t i = 0; i < ctx.numResults(); ++i) {
     if (i == 0)
-      ctx.setResult(0, TensorType(elem, layout == 0
-                                            ? std::vector<Dim>{seq, Dim(dirs),
-                                                               batch, hidden}
-                                            : std::vector<Dim>{batch, seq,
-                                                               Dim(dirs),
-                                                               hidden}));
+      ctx.setResult(
+          0, TensorType(elem,
+                        layout == 0
+                            ? std::vector<Dim>{seq, Dim(dirs), batch, hidden}
+                            : std::vector<Dim>{batch, seq, Dim(dirs), hidden}));
     else
       ctx.setResult(
-          i, TensorType(elem, layout == 0
-                                  ? std::vector<Dim>{Dim(dirs), batch, hidden}
-                                  : std::vector<Dim>{batch, Dim(dirs), hidden}));
+          i,
+          TensorType(elem, layout == 0
+                               ? std::vector<Dim>{Dim(dirs), batch, hidden}
+                               : std::vector<Dim>{batch, Dim(dirs), hidden}));
   }
 }
 

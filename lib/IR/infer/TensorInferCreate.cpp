@@ -23,8 +23,8 @@ void inferShape(InferContext &ctx) {
     return std::clamp<int64_t>(a, 0, rank);
   };
   int64_t start = clampAxis(ctx.node.getInt("start"));
-  int64_t end = ctx.node.findAttr("end") ? clampAxis(ctx.node.getInt("end"))
-                                         : rank;
+  int64_t end =
+      ctx.node.findAttr("end") ? clampAxis(ctx.node.getInt("end")) : rank;
   ctx.setResult(0, TensorType(ElementType::I64,
                               {Dim(std::max<int64_t>(end - start, 0))}));
 }
@@ -110,8 +110,7 @@ void inferRange(InferContext &ctx) {
   }
   if (elem == ElementType::Bool)
     ctx.error("Range does not support bool");
-  const Tensor *s = ctx.constant(0), *l = ctx.constant(1),
-               *d = ctx.constant(2);
+  const Tensor *s = ctx.constant(0), *l = ctx.constant(1), *d = ctx.constant(2);
   Dim n = Dim::unknown();
   if (s && l && d)
     n = Dim(rangeCount(ctx, *s, *l, *d));

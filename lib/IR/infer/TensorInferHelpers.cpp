@@ -1,6 +1,6 @@
 //===- TensorInferHelpers.cpp - axis and slice rules of Tensor.def ops ----===//
-#include "kiln/IR/TensorOpHelpers.h"
 #include "kiln/IR/InferContext.h"
+#include "kiln/IR/TensorOpHelpers.h"
 
 #include <algorithm>
 
@@ -29,9 +29,8 @@ SliceDim resolveSliceDim(int64_t start, int64_t end, int64_t step,
     end = std::clamp<int64_t>(end, -1, dim - 1);
     s.start = start;
     // step may be INT64_MIN; compute the count without negating it.
-    s.count = start > end ? 1 + (start - end - 1) / (step == INT64_MIN
-                                                         ? INT64_MAX
-                                                         : -step)
+    s.count = start > end ? 1 + (start - end - 1) /
+                                    (step == INT64_MIN ? INT64_MAX : -step)
                           : 0;
   }
   return s;

@@ -40,6 +40,8 @@ void inferGatherElements(InferContext &ctx) {
     return;
   }
   if (data.isRanked()) {
+    if (data.rank() == 0)
+      ctx.error("cannot gather from a scalar");
     if (data.rank() != indices.rank())
       ctx.error("indices have rank {} but data has rank {}", indices.rank(),
                 data.rank());
@@ -53,8 +55,7 @@ void inferGatherND(InferContext &ctx) {
   const TensorType &indices = ctx.input(1);
   if (indices.elementType() != ElementType::I64 &&
       indices.elementType() != ElementType::I32)
-    ctx.error("indices must be i64, not {}",
-              toString(indices.elementType()));
+    ctx.error("indices must be i64, not {}", toString(indices.elementType()));
   int64_t b = ctx.node.getInt("batch_dims");
   if (!data.isRanked() || !indices.isRanked() || indices.rank() == 0 ||
       !indices.dims().back().isStatic()) {
@@ -74,8 +75,7 @@ void inferGatherND(InferContext &ctx) {
   for (int64_t i = 0; i < b; ++i) {
     const Dim &x = data.dim(size_t(i)), &y = indices.dim(size_t(i));
     if (x.isStatic() && y.isStatic() && x.size() != y.size())
-      ctx.error("batch dimension {} differs: {} vs {}", i, x.size(),
-                y.size());
+      ctx.error("batch dimension {} differs: {} vs {}", i, x.size(), y.size());
   }
   std::vector<Dim> out(indices.dims().begin(), indices.dims().end() - 1);
   for (int64_t i = 0; i < b && i < q - 1; ++i)
@@ -90,8 +90,7 @@ void inferOneHot(InferContext &ctx) {
   const TensorType &values = ctx.input(2);
   if (values.isRanked() && values.numElements() >= 0 &&
       values.numElements() != 2)
-    ctx.error("values must hold two elements [off, on], not {}",
-              values.str());
+    ctx.error("values must hold two elements [off, on], not {}", values.str());
   if (ctx.input(1).isRanked() && ctx.input(1).numElements() > 1)
     ctx.error("depth must be a scalar, not {}", ctx.input(1).str());
   if (!indices.isRanked()) {
@@ -167,8 +166,8 @@ void inferUnique(InferContext &ctx) {
       y = withDims(data, dims);
     }
   } else if (data.isRanked()) {
-    inverse = TensorType(ElementType::I64,
-                         {productOf(data.dims(), 0, data.rank())});
+    inverse =
+        TensorType(ElementType::I64, {productOf(data.dims(), 0, data.rank())});
   }
   TensorType results[] = {y, vec, inverse, vec};
   for (size_t i = 0; i < ctx.numResults() && i < 4; ++i)

@@ -223,9 +223,9 @@ void inferFlatten(InferContext &ctx) {
     ctx.error("axis {} is out of range for rank {}", axis, rank);
   if (axis < 0)
     axis += rank;
-  ctx.setResult(0, withDims(data, {productOf(data.dims(), 0, size_t(axis)),
-                                   productOf(data.dims(), size_t(axis),
-                                             data.rank())}));
+  ctx.setResult(
+      0, withDims(data, {productOf(data.dims(), 0, size_t(axis)),
+                         productOf(data.dims(), size_t(axis), data.rank())}));
 }
 
 void inferConcat(InferContext &ctx) {
@@ -413,8 +413,8 @@ void inferTile(InferContext &ctx) {
     return;
   }
   if (repeats->size() != data.rank())
-    ctx.error("repeats has {} entries for an input of rank {}",
-              repeats->size(), data.rank());
+    ctx.error("repeats has {} entries for an input of rank {}", repeats->size(),
+              data.rank());
   std::vector<Dim> dims = data.dims();
   for (size_t i = 0; i < dims.size(); ++i) {
     int64_t r = (*repeats)[i];

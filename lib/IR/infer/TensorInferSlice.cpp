@@ -92,7 +92,8 @@ void inferPad(InferContext &ctx) {
     return;
   }
   std::vector<int64_t> axisList =
-      axes ? resolveAxes(*axes, rank) : resolveAxes(nullptr, size_t(rank), rank);
+      axes ? resolveAxes(*axes, rank)
+           : resolveAxes(nullptr, size_t(rank), rank);
   std::vector<Dim> dims = data.dims();
   if (!pads) {
     for (int64_t a : axisList)
@@ -116,8 +117,8 @@ void inferPad(InferContext &ctx) {
     int64_t out;
     if (__builtin_add_overflow(size, before, &out) ||
         __builtin_add_overflow(out, after, &out) || out < 0)
-      ctx.error("pads {} and {} make axis {} of size {} invalid", before,
-                after, a, size);
+      ctx.error("pads {} and {} make axis {} of size {} invalid", before, after,
+                a, size);
     dims[a] = Dim(out);
   }
   ctx.setResult(0, withDims(data, dims));

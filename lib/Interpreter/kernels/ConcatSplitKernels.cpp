@@ -10,7 +10,8 @@ using namespace tensorkernels;
 
 void evalConcat(EvalContext &ctx) {
   std::vector<int64_t> outShape = concreteResultShape(ctx);
-  int64_t axis = normalizeAxis(ctx.node.getInt("axis"), int64_t(outShape.size()));
+  int64_t axis =
+      normalizeAxis(ctx.node.getInt("axis"), int64_t(outShape.size()));
   int64_t outer = productOf(outShape, 0, size_t(axis));
   int64_t inner = productOf(outShape, size_t(axis) + 1, outShape.size());
   int64_t outBlock = outShape[size_t(axis)] * inner;

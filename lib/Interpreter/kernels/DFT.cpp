@@ -11,7 +11,8 @@ namespace kiln {
 void evalDFT(EvalContext &ctx) {
   const Tensor &x = ctx.input(0);
   int64_t rank = int64_t(x.rank());
-  if (rank < 2 || (x.dim(size_t(rank - 1)) != 1 && x.dim(size_t(rank - 1)) != 2))
+  if (rank < 2 ||
+      (x.dim(size_t(rank - 1)) != 1 && x.dim(size_t(rank - 1)) != 2))
     ctx.error("input must be [..., 1|2], not {}", shapeStr(x.shape()));
   int64_t axis = ctx.node.getInt("axis");
   if (axis < -rank || axis >= rank - 1 || axis == -1)

@@ -23,8 +23,8 @@ discreteFourier(const std::vector<std::complex<double>> &x, int64_t n,
     for (int64_t j = 0; j < m; ++j) {
       // Reduce j*k mod n first so large products keep their precision.
       double angle = sign * 2 * M_PI * double((j * k) % n) / double(n);
-      sum += x[size_t(j)] * std::complex<double>(std::cos(angle),
-                                                  std::sin(angle));
+      sum +=
+          x[size_t(j)] * std::complex<double>(std::cos(angle), std::sin(angle));
     }
     out[size_t(k)] = inverse ? sum / double(n) : sum;
   }

@@ -11,7 +11,8 @@ using namespace tensorkernels;
 void evalGather(EvalContext &ctx) {
   const Tensor &data = ctx.input(0);
   std::vector<int64_t> outShape = concreteResultShape(ctx);
-  size_t axis = size_t(normalizeAxis(ctx.node.getInt("axis"), int64_t(data.rank())));
+  size_t axis =
+      size_t(normalizeAxis(ctx.node.getInt("axis"), int64_t(data.rank())));
   std::vector<int64_t> indices = ctx.input(1).toIntVector();
   int64_t dim = data.dim(axis);
   for (int64_t &i : indices)
@@ -75,8 +76,7 @@ void evalGatherND(EvalContext &ctx) {
       int64_t offset = bi * batchSize;
       for (size_t j = 0; j < k; ++j)
         offset += wrapIndex(ctx, tuple[j], data.dim(b + j)) * strides[b + j];
-      copyElements(data, offset, out, (bi * tuples + t) * sliceSize,
-                   sliceSize);
+      copyElements(data, offset, out, (bi * tuples + t) * sliceSize, sliceSize);
     }
   }
   ctx.outputs[0] = std::move(out);

@@ -35,8 +35,8 @@ void evalOneHot(EvalContext &ctx) {
   const Tensor &indexT = ctx.input(0);
   const Tensor &values = ctx.input(2);
   std::vector<int64_t> outShape = concreteResultShape(ctx);
-  size_t axis = size_t(
-      normalizeAxis(ctx.node.getInt("axis"), int64_t(outShape.size())));
+  size_t axis =
+      size_t(normalizeAxis(ctx.node.getInt("axis"), int64_t(outShape.size())));
   int64_t depth = outShape[axis];
   std::vector<int64_t> indices = indexT.toIntVector();
   int64_t inner = productOf(outShape, axis + 1, outShape.size());
@@ -60,8 +60,8 @@ void evalEyeLike(EvalContext &ctx) {
   Tensor out(type.elementType(), shape);
   // Diagonal k holds the elements (r, r + k); skip k beyond the matrix.
   if (k > -shape[0] && k < shape[1]) {
-    for (int64_t r = std::max<int64_t>(0, -k);
-         r < shape[0] && r + k < shape[1]; ++r)
+    for (int64_t r = std::max<int64_t>(0, -k); r < shape[0] && r + k < shape[1];
+         ++r)
       out.setInt(r * shape[1] + r + k, 1);
   }
   ctx.outputs[0] = std::move(out);

@@ -37,7 +37,7 @@ struct Sampler {
     return std::fmod(flips, 2) == 0 ? extra + min : span - extra + min;
   }
   double pad(double x, int64_t size) const {
-    if (!std::isfinite(x))
+    if (!std::isfinite(x) || size <= 0)
       return -1; // out of range: reads zero
     if (padding == Padding::Border)
       return std::clamp(x, 0.0, double(size - 1));
@@ -133,7 +133,8 @@ void evalGridSample(EvalContext &ctx) {
             int64_t ix = int64_t(x0), iy = int64_t(y0);
             v = s.at(iy, ix) * (1 - fx) * (1 - fy) +
                 s.at(iy, ix + 1) * fx * (1 - fy) +
-                s.at(iy + 1, ix) * (1 - fx) * fy + s.at(iy + 1, ix + 1) * fx * fy;
+                s.at(iy + 1, ix) * (1 - fx) * fy +
+                s.at(iy + 1, ix + 1) * fx * fy;
           } else {
             double x0 = std::floor(px), y0 = std::floor(py);
             double cx[4], cy[4];

@@ -11,8 +11,8 @@ void evalIf(EvalContext &ctx) {
   if (cond.numElements() != 1)
     ctx.error("condition must have one element, not {} (shape {})",
               cond.numElements(), shapeStr(cond.shape()));
-  const Function &branch = ctx.node.getGraph(
-      cond.getDouble(0) != 0 ? "then_branch" : "else_branch");
+  const Function &branch =
+      ctx.node.getGraph(cond.getDouble(0) != 0 ? "then_branch" : "else_branch");
   std::vector<Tensor> results = ctx.interp.runSubgraph(branch, {}, ctx.env);
   if (results.size() != ctx.numOutputs())
     ctx.error("branch '{}' produced {} values, expected {}", branch.name(),

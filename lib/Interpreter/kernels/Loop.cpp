@@ -19,8 +19,7 @@ void evalLoop(EvalContext &ctx) {
     ctx.error("needs operand slots for max_trip_count and cond");
   size_t numCarried = ctx.numInputs() - 2;
   size_t numScan = ctx.numOutputs() - numCarried;
-  if (ctx.numOutputs() < numCarried ||
-      body.inputs().size() != numCarried + 2 ||
+  if (ctx.numOutputs() < numCarried || body.inputs().size() != numCarried + 2 ||
       body.outputs().size() != ctx.numOutputs() + 1)
     ctx.error("body signature does not match the node's operands and "
               "results");
@@ -48,8 +47,7 @@ void evalLoop(EvalContext &ctx) {
     carried.push_back(ctx.input(i + 2));
   std::vector<std::vector<Tensor>> scans(numScan);
 
-  for (int64_t iter = 0; (!hasTripCount || iter < tripCount) && cond;
-       ++iter) {
+  for (int64_t iter = 0; (!hasTripCount || iter < tripCount) && cond; ++iter) {
     std::vector<Tensor> args;
     args.push_back(Tensor::scalar<int64_t>(iter));
     args.push_back(Tensor::scalar<bool>(cond));
@@ -67,8 +65,8 @@ void evalLoop(EvalContext &ctx) {
     }
     for (size_t i = 0; i < numCarried; ++i) {
       if (outs[i + 1].elementType() != ctx.input(i + 2).elementType())
-        ctx.error("loop-carried value {} changed element type from {} to {}",
-                  i, toString(ctx.input(i + 2).elementType()),
+        ctx.error("loop-carried value {} changed element type from {} to {}", i,
+                  toString(ctx.input(i + 2).elementType()),
                   toString(outs[i + 1].elementType()));
       carried[i] = std::move(outs[i + 1]);
     }
@@ -86,9 +84,8 @@ void evalLoop(EvalContext &ctx) {
     ctx.outputs[i] = std::move(carried[i]);
   for (size_t k = 0; k < numScan; ++k) {
     const TensorType &elemType = body.outputs()[numCarried + 1 + k]->type();
-    ctx.outputs[numCarried + k] =
-        stackAlongAxis(scans[k], 0, elemType.elementType(),
-                       emptyElementShape(elemType));
+    ctx.outputs[numCarried + k] = stackAlongAxis(
+        scans[k], 0, elemType.elementType(), emptyElementShape(elemType));
   }
 }
 

@@ -89,7 +89,8 @@ void evalNegativeLogLikelihoodLoss(EvalContext &ctx) {
 void evalSoftmaxCrossEntropyLoss(EvalContext &ctx) {
   checkInput(ctx);
   const Tensor &x = ctx.input(0);
-  int64_t n = x.dim(0), c = x.dim(1), d = x.numElements() / std::max<int64_t>(n * c, 1);
+  int64_t n = x.dim(0), c = x.dim(1),
+          d = x.numElements() / std::max<int64_t>(n * c, 1);
   std::vector<double> v = x.toDoubleVector();
   std::vector<double> logProb(v.size());
   for (int64_t i = 0; i < n; ++i)

@@ -34,6 +34,8 @@ void evalMelWeightMatrix(EvalContext &ctx) {
               ctx.node.getInt("output_datatype"));
 
   int64_t numBins = dftLength / 2 + 1;
+  // Allocating first rejects absurd sizes before any other work.
+  Tensor out(*elem, {numBins, numMel});
   auto toMel = [](double hz) { return 2595 * std::log10(1 + hz / 700); };
   double lowMel = toMel(lower), highMel = toMel(upper);
   double melStep = (highMel - lowMel) / double(numMel + 2);
@@ -48,7 +50,6 @@ void evalMelWeightMatrix(EvalContext &ctx) {
     points[size_t(i)] = int64_t(bin);
   }
 
-  Tensor out(*elem, {numBins, numMel});
   for (int64_t m = 0; m < numMel; ++m) {
     int64_t left = points[size_t(m)], center = points[size_t(m + 1)],
             right = points[size_t(m + 2)];
@@ -56,12 +57,10 @@ void evalMelWeightMatrix(EvalContext &ctx) {
       out.setDouble(center * numMel + m, 1.0);
     } else {
       for (int64_t j = left; j <= center; ++j)
-        out.setDouble(j * numMel + m,
-                      double(j - left) / double(center - left));
+        out.setDouble(j * numMel + m, double(j - left) / double(center - left));
     }
     for (int64_t j = center; j < right; ++j)
-      out.setDouble(j * numMel + m,
-                    double(right - j) / double(right - center));
+      out.setDouble(j * numMel + m, double(right - j) / double(right - center));
   }
   ctx.outputs[0] = std::move(out);
 }

@@ -72,8 +72,8 @@ void evalNonMaxSuppression(EvalContext &ctx) {
         box = {c[1] - c[3] / 2, c[0] - c[2] / 2, c[1] + c[3] / 2,
                c[0] + c[2] / 2};
       } else {
-        box = {std::min(c[0], c[2]), std::min(c[1], c[3]),
-               std::max(c[0], c[2]), std::max(c[1], c[3])};
+        box = {std::min(c[0], c[2]), std::min(c[1], c[3]), std::max(c[0], c[2]),
+               std::max(c[1], c[3])};
       }
     }
     for (int64_t cl = 0; cl < classes && maxPerClass > 0; ++cl) {
@@ -91,8 +91,8 @@ void evalNonMaxSuppression(EvalContext &ctx) {
           break;
         bool drop = false;
         for (int64_t k : kept)
-          drop = drop || suppresses(boxes[size_t(k)], boxes[size_t(i)],
-                                    iouThreshold);
+          drop = drop ||
+                 suppresses(boxes[size_t(k)], boxes[size_t(i)], iouThreshold);
         if (drop)
           continue;
         kept.push_back(i);
@@ -100,8 +100,8 @@ void evalNonMaxSuppression(EvalContext &ctx) {
       }
     }
   }
-  ctx.outputs[0] = Tensor::fromVector<int64_t>(
-      selected, {int64_t(selected.size() / 3), 3});
+  ctx.outputs[0] =
+      Tensor::fromVector<int64_t>(selected, {int64_t(selected.size() / 3), 3});
 }
 
 } // namespace kiln

@@ -36,8 +36,7 @@ void evalPad(EvalContext &ctx) {
   size_t rank = data.rank();
   std::vector<int64_t> pads = ctx.input(1).toIntVector();
   size_t n = pads.size() / 2;
-  std::vector<int64_t> axes =
-      resolveAxes(ctx.inputOrNull(3), n, int64_t(rank));
+  std::vector<int64_t> axes = resolveAxes(ctx.inputOrNull(3), n, int64_t(rank));
   std::vector<int64_t> before(rank, 0);
   for (size_t i = 0; i < n; ++i)
     before[size_t(axes[i])] = pads[i];

@@ -131,8 +131,8 @@ struct Recurrent {
   // W[dir, gate*H + row, :] . x  +  Wb[dir, gate*H + row]
   double inputPart(int64_t dir, int64_t gate, int64_t row,
                    const double *xt) const {
-    const double *wr = &w[size_t((dir * gates * hidden + gate * hidden + row) *
-                                 inputSize)];
+    const double *wr =
+        &w[size_t((dir * gates * hidden + gate * hidden + row) * inputSize)];
     double s = b[size_t(dir * 2 * gates * hidden + gate * hidden + row)];
     for (int64_t k = 0; k < inputSize; ++k)
       s += wr[k] * xt[k];
@@ -143,8 +143,8 @@ struct Recurrent {
                     const double *h) const {
     const double *rr =
         &r[size_t((dir * gates * hidden + gate * hidden + row) * hidden)];
-    double s = b[size_t(dir * 2 * gates * hidden + (gates + gate) * hidden +
-                        row)];
+    double s =
+        b[size_t(dir * 2 * gates * hidden + (gates + gate) * hidden + row)];
     for (int64_t k = 0; k < hidden; ++k)
       s += rr[k] * h[k];
     return s;
@@ -270,8 +270,8 @@ void rnnStep(const Recurrent &rc, int64_t dir, const double *xt, double *h,
              double *, const Node &) {
   std::vector<double> next(static_cast<size_t>(rc.hidden));
   for (int64_t j = 0; j < rc.hidden; ++j)
-    next[size_t(j)] = rc.act(dir, 0)(rc.clipped(
-        rc.inputPart(dir, 0, j, xt) + rc.hiddenPart(dir, 0, j, h)));
+    next[size_t(j)] = rc.act(dir, 0)(
+        rc.clipped(rc.inputPart(dir, 0, j, xt) + rc.hiddenPart(dir, 0, j, h)));
   std::copy(next.begin(), next.end(), h);
 }
 
@@ -283,10 +283,10 @@ void gruStep(const Recurrent &rc, int64_t dir, const double *xt, double *h,
   size_t n = size_t(rc.hidden);
   std::vector<double> z(n), rg(n), rh(n), next(n);
   for (int64_t j = 0; j < rc.hidden; ++j) {
-    z[size_t(j)] = f(rc.clipped(rc.inputPart(dir, 0, j, xt) +
-                                rc.hiddenPart(dir, 0, j, h)));
-    rg[size_t(j)] = f(rc.clipped(rc.inputPart(dir, 1, j, xt) +
-                                 rc.hiddenPart(dir, 1, j, h)));
+    z[size_t(j)] = f(
+        rc.clipped(rc.inputPart(dir, 0, j, xt) + rc.hiddenPart(dir, 0, j, h)));
+    rg[size_t(j)] = f(
+        rc.clipped(rc.inputPart(dir, 1, j, xt) + rc.hiddenPart(dir, 1, j, h)));
     rh[size_t(j)] = rg[size_t(j)] * h[j];
   }
   for (int64_t j = 0; j < rc.hidden; ++j) {
@@ -315,13 +315,12 @@ void lstmStep(const Recurrent &rc, int64_t dir, const double *xt, double *h,
     double cPrev = c[j];
     double it = f(rc.clipped(rc.inputPart(dir, 0, j, xt) +
                              rc.hiddenPart(dir, 0, j, h) + p[j] * cPrev));
-    double ft = inputForget
-                    ? 1.0 - it
-                    : f(rc.clipped(rc.inputPart(dir, 2, j, xt) +
-                                   rc.hiddenPart(dir, 2, j, h) +
-                                   p[2 * hs + j] * cPrev));
-    double ct = g(rc.clipped(rc.inputPart(dir, 3, j, xt) +
-                             rc.hiddenPart(dir, 3, j, h)));
+    double ft = inputForget ? 1.0 - it
+                            : f(rc.clipped(rc.inputPart(dir, 2, j, xt) +
+                                           rc.hiddenPart(dir, 2, j, h) +
+                                           p[2 * hs + j] * cPrev));
+    double ct = g(
+        rc.clipped(rc.inputPart(dir, 3, j, xt) + rc.hiddenPart(dir, 3, j, h)));
     double cNew = ft * cPrev + it * ct;
     double ot = f(rc.clipped(rc.inputPart(dir, 1, j, xt) +
                              rc.hiddenPart(dir, 1, j, h) + p[hs + j] * cNew));
@@ -393,9 +392,7 @@ void runRecurrent(EvalContext &ctx, int64_t gates, size_t numActs,
 
 } // namespace
 
-void evalRNN(EvalContext &ctx) {
-  runRecurrent(ctx, 1, 1, {"Tanh"}, rnnStep);
-}
+void evalRNN(EvalContext &ctx) { runRecurrent(ctx, 1, 1, {"Tanh"}, rnnStep); }
 
 void evalGRU(EvalContext &ctx) {
   runRecurrent(ctx, 3, 2, {"Sigmoid", "Tanh"}, gruStep);

@@ -62,17 +62,20 @@ std::vector<double> cubicCoeffs(double ratio, double a) {
   auto inner = [a](double t) { // |t| in [0, 1]
     return ((a + 2) * t - (a + 3)) * t * t + 1;
   };
-  return {outer(ratio + 1), inner(ratio), inner(1 - ratio),
-          outer(2 - ratio)};
+  return {outer(ratio + 1), inner(ratio), inner(1 - ratio), outer(2 - ratio)};
 }
 
 Taps tapsFor(const EvalContext &ctx, const ResizeParams &p, double xOrig,
              int64_t in) {
   Taps result;
-  if (p.ctm == "tf_crop_and_resize" && (xOrig < 0 || xOrig > double(in - 1))) {
+  // Written so that a NaN coordinate (from a NaN roi) counts as outside.
+  if (p.ctm == "tf_crop_and_resize" &&
+      !(xOrig >= 0 && xOrig <= double(in - 1))) {
     result.outside = true;
     return result;
   }
+  // Taps are clamped to the edge anyway; this keeps float-to-int defined.
+  xOrig = std::isnan(xOrig) ? 0.0 : std::clamp(xOrig, -1e15, 1e15);
   double base = std::floor(xOrig);
   // The reference prefers the left neighbor: an integral coordinate has
   // ratio 1 to the point before it.
@@ -177,8 +180,7 @@ void evalResize(EvalContext &ctx) {
         ctx.error("scales[{}] must be positive, not {}", i, scales[i]);
       double out = std::floor(double(x.dim(i)) * scales[i]);
       if (out > double(int64_t(1) << 40))
-        ctx.error("scales[{}] = {} gives an absurd output size", i,
-                  scales[i]);
+        ctx.error("scales[{}] = {} gives an absurd output size", i, scales[i]);
       outShape[i] = int64_t(out);
     }
   } else {
@@ -189,9 +191,15 @@ void evalResize(EvalContext &ctx) {
   if (const Tensor *roiT = ctx.inputOrNull(1))
     roi = roiT->toDoubleVector();
   if (p.ctm == "tf_crop_and_resize" && roi.size() != 2 * rank)
-    ctx.error("tf_crop_and_resize needs roi with {} elements, got {}",
-              2 * rank, roi.size());
+    ctx.error("tf_crop_and_resize needs roi with {} elements, got {}", 2 * rank,
+              roi.size());
 
+  // Allocating first rejects absurd sizes before any per-axis work.
+  Tensor out(x.elementType(), outShape);
+  if (out.numElements() == 0) {
+    ctx.outputs[0] = std::move(out);
+    return;
+  }
   // Taps of every output coordinate of every axis.
   std::vector<std::vector<Taps>> axisTaps(rank);
   for (size_t a = 0; a < rank; ++a) {
@@ -205,7 +213,6 @@ void evalResize(EvalContext &ctx) {
     }
   }
 
-  Tensor out(x.elementType(), outShape);
   std::vector<double> src = x.toDoubleVector();
   std::vector<int64_t> inStrides = stridesOf(x.shape());
   std::vector<size_t> tapPos(rank);

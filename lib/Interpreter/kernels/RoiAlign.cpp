@@ -25,8 +25,7 @@ void evalRoiAlign(EvalContext &ctx) {
               shapeStr(batchIndices.shape()), numRois);
 
   const std::string &mode = ctx.node.getString("mode");
-  const std::string &ctm =
-      ctx.node.getString("coordinate_transformation_mode");
+  const std::string &ctm = ctx.node.getString("coordinate_transformation_mode");
   if (mode != "avg" && mode != "max")
     ctx.error("unknown mode '{}'", mode);
   if (ctm != "half_pixel" && ctm != "output_half_pixel")

@@ -36,12 +36,13 @@ void evalSTFT(EvalContext &ctx) {
   if (len < frameLength)
     ctx.error("signal length {} is shorter than frame_length {}", len,
               frameLength);
-  std::vector<double> window = windowT
-                                   ? windowT->toDoubleVector()
-                                   : std::vector<double>(size_t(frameLength), 1.0);
+  std::vector<double> window =
+      windowT ? windowT->toDoubleVector()
+              : std::vector<double>(size_t(frameLength), 1.0);
   int64_t windowSize = int64_t(window.size());
   int64_t frames = (len - frameLength) / step + 1;
-  int64_t bins = ctx.node.getInt("onesided") ? frameLength / 2 + 1 : frameLength;
+  int64_t bins =
+      ctx.node.getInt("onesided") ? frameLength / 2 + 1 : frameLength;
 
   Tensor out(x.elementType(), {batch, frames, bins, 2});
   std::vector<double> v = x.toDoubleVector();

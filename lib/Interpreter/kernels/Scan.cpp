@@ -29,8 +29,7 @@ void evalScan(EvalContext &ctx) {
   if (numScanIn < 1 || size_t(numScanIn) > ctx.numInputs())
     ctx.error("num_scan_inputs {} is out of range", numScanIn);
   size_t numState = ctx.numInputs() - size_t(numScanIn);
-  if (ctx.numOutputs() < numState ||
-      body.inputs().size() != ctx.numInputs() ||
+  if (ctx.numOutputs() < numState || body.inputs().size() != ctx.numInputs() ||
       body.outputs().size() != ctx.numOutputs())
     ctx.error("body signature does not match the node's operands and "
               "results");

@@ -26,8 +26,7 @@ std::vector<TensorType> concreteResultTypes(const EvalContext &ctx) {
   return std::move(ictx.results);
 }
 
-std::vector<std::vector<int64_t>>
-concreteResultShapes(const EvalContext &ctx) {
+std::vector<std::vector<int64_t>> concreteResultShapes(const EvalContext &ctx) {
   std::vector<std::vector<int64_t>> shapes;
   for (const TensorType &t : concreteResultTypes(ctx))
     shapes.push_back(t.staticShape());

@@ -58,8 +58,8 @@ void copyStrided(const Tensor &src, int64_t offset,
                  const std::vector<int64_t> &view);
 
 /// Copies `count` elements from src starting at element si to dst at di.
-inline void copyElements(const Tensor &src, int64_t si, Tensor &dst,
-                         int64_t di, int64_t count) {
+inline void copyElements(const Tensor &src, int64_t si, Tensor &dst, int64_t di,
+                         int64_t count) {
   if (count <= 0)
     return;
   size_t e = byteSize(src.elementType());

@@ -48,7 +48,7 @@ void evalUnique(EvalContext &ctx) {
   std::vector<int64_t> ids(static_cast<size_t>(count));
   std::iota(ids.begin(), ids.end(), 0);
   std::vector<int64_t> groupOf(static_cast<size_t>(count)); // slice -> group
-  std::vector<int64_t> first, counts;           // per group, sorted order
+  std::vector<int64_t> first, counts; // per group, sorted order
   visitType(in.elementType(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     using C = ComputeType<T>;
