@@ -6,8 +6,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 MODEL="$ROOT/test/models/tiny_cnn.onnxtxt"
 
-"$ROOT/scripts/setup.sh"
-"$ROOT/scripts/build.sh"
+bash "$ROOT/scripts/setup.sh"
+bash "$ROOT/scripts/build.sh"
 
 echo "== kiln-run ${MODEL#"$ROOT"/} --random-inputs --seed=1"
 "$ROOT/build/bin/kiln-run" "$MODEL" --random-inputs --seed=1

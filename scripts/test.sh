@@ -8,15 +8,15 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 JOBS=$(nproc 2>/dev/null || echo 2)
 
-"$ROOT/scripts/setup.sh"
+bash "$ROOT/scripts/setup.sh"
 
 echo "== Release build (build/)"
-"$ROOT/scripts/build.sh"
+bash "$ROOT/scripts/build.sh"
 echo "== Release tests"
 (cd "$ROOT/build" && ctest --output-on-failure -j "$JOBS")
 
 echo "== AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/)"
-"$ROOT/scripts/build.sh" --asan
+bash "$ROOT/scripts/build.sh" --asan
 echo "== Sanitizer tests"
 export ASAN_OPTIONS=detect_leaks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

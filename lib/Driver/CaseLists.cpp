@@ -3,6 +3,8 @@
 #include "kiln/Driver/ModelLoader.h"
 #include "kiln/Support/Error.h"
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -17,7 +19,7 @@ static std::string trim(const std::string &s) {
 }
 
 std::vector<std::string> readCaseList(const std::string &path) {
-  std::istringstream in(readFileText(path));
+  std::istringstream in(readFileText(path, "case list"));
   std::vector<std::string> names;
   std::string line;
   unsigned lineNo = 0;
@@ -37,8 +39,10 @@ std::vector<std::string> readCaseList(const std::string &path) {
 void writeCaseList(const std::string &path,
                    const std::vector<std::string> &names,
                    const std::string &header) {
+  checkWritableFile(path, "case list");
   std::ofstream out(path);
-  check(bool(out), "cannot write '{}'", path);
+  check(bool(out), "cannot write case list '{}': {}", path,
+        std::strerror(errno));
   std::istringstream lines(header);
   std::string line;
   while (std::getline(lines, line))
@@ -50,7 +54,7 @@ void writeCaseList(const std::string &path,
 }
 
 std::vector<Exclusion> readExclusionList(const std::string &path) {
-  std::istringstream in(readFileText(path));
+  std::istringstream in(readFileText(path, "exclusion list"));
   std::vector<Exclusion> list;
   std::string line;
   unsigned lineNo = 0;

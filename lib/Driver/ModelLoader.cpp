@@ -27,8 +27,18 @@ void checkReadableFile(const std::string &path, const std::string &what) {
     fail("cannot open {} '{}': {}", what, path, std::strerror(errno));
 }
 
-std::string readFileText(const std::string &path) {
-  checkReadableFile(path, "file");
+void checkWritableFile(const std::string &path, const std::string &what) {
+  std::error_code ec;
+  check(!fs::is_directory(path, ec), "cannot write {} '{}': it is a directory",
+        what, path);
+  fs::path parent = fs::path(path).parent_path();
+  check(parent.empty() || fs::is_directory(parent, ec),
+        "cannot write {} '{}': folder '{}' does not exist", what, path,
+        parent.string());
+}
+
+std::string readFileText(const std::string &path, const std::string &what) {
+  checkReadableFile(path, what);
   std::ifstream in(path, std::ios::binary);
   std::ostringstream ss;
   ss << in.rdbuf();

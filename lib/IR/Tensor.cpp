@@ -122,7 +122,8 @@ std::vector<double> Tensor::toDoubleVector() const {
 
 bool Tensor::identicalTo(const Tensor &o) const {
   return type_ == o.type_ && shape_ == o.shape_ &&
-         std::memcmp(rawData(), o.rawData(), byteSize()) == 0;
+         (byteSize() == 0 ||
+          std::memcmp(rawData(), o.rawData(), byteSize()) == 0);
 }
 
 Tensor Tensor::castTo(ElementType type) const {

@@ -195,7 +195,7 @@ TEST_CASE("Softmax, LogSoftmax and Hardmax work on any axis", "[softmax]") {
   CHECK(doubles(hard.run()[0]) == std::vector<double>{0, 1, 1, 0});
   OneNode hard0(OpKind::Hardmax, {&tie}, {{"axis", 0}});
   CHECK(doubles(hard0.run()[0]) == std::vector<double>{0, 1, 1, 0});
-  CHECK_THROWS_WITH(OneNode(OpKind::Softmax, {&M22}, {{"axis", 2}}).run(),
+  CHECK_THROWS_WITH(OneNode(OpKind::Softmax, {&M22}, {{"axis", 2}}),
                     Catch::Contains("axis 2 is out of range"));
 }
 

@@ -4,6 +4,7 @@
 //===----------------------------------------------------------------------===//
 #include "kiln/Driver/CaseLists.h"
 #include "kiln/Driver/Conformance.h"
+#include "kiln/Driver/ModelLoader.h"
 #include "kiln/Driver/TestData.h"
 #include "kiln/Driver/ToolMain.h"
 
@@ -135,6 +136,8 @@ static int conformanceMain() {
   std::vector<Exclusion> exclusions;
   if (!excludeFile.empty())
     exclusions = readExclusionList(excludeFile);
+  if (!writePassing.empty())
+    checkWritableFile(writePassing, "case list");
 
   std::vector<std::string> dirs(suiteDirs.begin(), suiteDirs.end());
   if (dirs.empty())
@@ -154,6 +157,9 @@ static int conformanceMain() {
   for (const ConformanceCase &c : all)
     if (!filterRegex || std::regex_search(c.name, *filterRegex))
       cases.push_back(c);
+
+  if (cases.empty())
+    reportWarning(toolName, "no test case matches");
 
   ConformanceOptions options;
   options.rtol = relTol;
@@ -241,8 +247,9 @@ static int conformanceMain() {
       fresh += !expectedSet.count(name);
     if (fresh)
       std::cout << "note: " << fresh
-                << " passing cases are not in the expectation list; update "
-                   "it with --write-passing\n";
+                << (fresh == 1 ? " passing case is" : " passing cases are")
+                << " not in the expectation list; update it with "
+                   "--write-passing\n";
   }
   if (!writePassing.empty())
     writeCaseList(writePassing,

@@ -11,6 +11,8 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -80,12 +82,6 @@ static std::unique_ptr<Module> loadInput(const LoadOptions &options) {
   return m;
 }
 
-static void checkWritable(const std::string &path, const char *what) {
-  std::error_code ec;
-  check(!fs::is_directory(path, ec), "cannot write {} '{}': it is a directory",
-        what, path);
-}
-
 static int optMain() {
   LoadOptions loadOptions;
   loadOptions.inputShapes = parseInputShapes(inputShapes);
@@ -100,9 +96,9 @@ static int optMain() {
     printOptions.sideFilePath = outputPath + ".bin";
   }
   if (!outputPath.empty() && outputPath != "-")
-    checkWritable(outputPath, "output");
+    checkWritableFile(outputPath, "output");
   if (!printOptions.sideFilePath.empty())
-    checkWritable(printOptions.sideFilePath, "side file");
+    checkWritableFile(printOptions.sideFilePath, "side file");
 
   std::unique_ptr<Module> module = loadInput(loadOptions);
 
@@ -116,7 +112,8 @@ static int optMain() {
     return 0;
   }
   std::ofstream out(outputPath, std::ios::binary);
-  check(bool(out), "cannot write output '{}'", std::string(outputPath));
+  check(bool(out), "cannot write output '{}': {}", std::string(outputPath),
+        std::strerror(errno));
   out << text;
   out.close();
   check(bool(out), "error writing output '{}'", std::string(outputPath));

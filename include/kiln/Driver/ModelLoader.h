@@ -46,8 +46,12 @@ void pinInputShapes(Function &f, const InputShapeMap &shapes);
 
 /// Throws unless `path` names a readable regular file.
 void checkReadableFile(const std::string &path, const std::string &what);
-/// Reads a whole file; throws kiln::Error naming it on failure.
-std::string readFileText(const std::string &path);
+/// Throws unless `path` could be created or overwritten as a regular file:
+/// not a directory, and in an existing folder.
+void checkWritableFile(const std::string &path, const std::string &what);
+/// Reads a whole file; throws kiln::Error naming it (as `what`) on failure.
+std::string readFileText(const std::string &path,
+                         const std::string &what = "file");
 
 } // namespace kiln
 

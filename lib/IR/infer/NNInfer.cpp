@@ -240,4 +240,63 @@ void inferDropout(InferContext &ctx) {
   }
 }
 
+void inferInstanceNorm(InferContext &ctx) {
+  const TensorType &x = ctx.input(0);
+  if (!isFloat(x.elementType()))
+    ctx.error("unsupported element type {}", toString(x.elementType()));
+  if (x.isRanked() && x.rank() < 3)
+    ctx.error("input must have rank >= 3 ([N, C, spatial...]), not {}",
+              x.str());
+  for (size_t i = 1; i < 3; ++i) {
+    requireSameElementType(ctx, 0, i);
+    const TensorType &t = ctx.input(i);
+    if (!t.isRanked())
+      continue;
+    if (t.rank() != 1)
+      ctx.error("operand {} must be 1-D, not {}", i, t.str());
+    if (x.isRanked() && x.dim(1).isStatic() && t.dim(0).isStatic() &&
+        t.dim(0).size() != x.dim(1).size())
+      ctx.error("operand {} {} does not match {} channels", i, t.str(),
+                x.dim(1).size());
+  }
+  ctx.setResult(0, x);
+}
+
+void inferLpNorm(InferContext &ctx) {
+  const TensorType &x = ctx.input(0);
+  if (!isFloat(x.elementType()))
+    ctx.error("unsupported element type {}", toString(x.elementType()));
+  int64_t p = ctx.node.getInt("p");
+  if (p != 1 && p != 2)
+    ctx.error("p = {} must be 1 or 2", p);
+  if (x.isRanked())
+    normalizeAxis(ctx.node.getInt("axis"), int64_t(x.rank()));
+  ctx.setResult(0, x);
+}
+
+void inferLRN(InferContext &ctx) {
+  const TensorType &x = ctx.input(0);
+  if (!isFloat(x.elementType()))
+    ctx.error("unsupported element type {}", toString(x.elementType()));
+  if (x.isRanked() && x.rank() < 3)
+    ctx.error("input must have rank >= 3 ([N, C, spatial...]), not {}",
+              x.str());
+  if (ctx.node.getInt("size") < 1)
+    ctx.error("size = {} must be positive", ctx.node.getInt("size"));
+  ctx.setResult(0, x);
+}
+
+void inferMVN(InferContext &ctx) {
+  const TensorType &x = ctx.input(0);
+  if (!isFloat(x.elementType()))
+    ctx.error("unsupported element type {}", toString(x.elementType()));
+  if (x.isRanked()) {
+    std::vector<int64_t> axes = ctx.node.getInts("axes");
+    if (!ctx.node.hasAttr("axes"))
+      axes = {0, 2, 3};
+    normalizeAxes(axes, int64_t(x.rank()));
+  }
+  ctx.setResult(0, x);
+}
+
 } // namespace kiln

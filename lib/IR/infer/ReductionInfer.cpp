@@ -115,4 +115,32 @@ void inferTopK(InferContext &ctx) {
   ctx.setResult(1, TensorType(ElementType::I64, dims));
 }
 
+// Softmax, LogSoftmax, Hardmax: float input, axis within its rank.
+void inferSoftmax(InferContext &ctx) {
+  const TensorType &x = ctx.input(0);
+  if (!isFloat(x.elementType()))
+    ctx.error("unsupported element type {}", toString(x.elementType()));
+  if (x.isRanked())
+    normalizeAxis(ctx.node.getInt("axis"), int64_t(x.rank()));
+  ctx.setResult(0, x);
+}
+
+void inferCumSum(InferContext &ctx) {
+  const TensorType &x = ctx.input(0);
+  const TensorType &axis = ctx.input(1);
+  ElementType e = x.elementType();
+  if (!isFloat(e) && !isInteger(e))
+    ctx.error("unsupported element type {}", toString(e));
+  if (axis.elementType() != ElementType::I32 &&
+      axis.elementType() != ElementType::I64)
+    ctx.error("axis must be i32 or i64, not {}",
+              toString(axis.elementType()));
+  if (axis.isRanked() && (axis.rank() > 1 || axis.numElements() > 1))
+    ctx.error("axis must be a scalar, not {}", axis.str());
+  if (std::optional<std::vector<int64_t>> a = constantInts(ctx, 1))
+    if (x.isRanked() && a->size() == 1)
+      normalizeAxis((*a)[0], int64_t(x.rank()));
+  ctx.setResult(0, x);
+}
+
 } // namespace kiln

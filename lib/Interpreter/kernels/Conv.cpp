@@ -55,34 +55,37 @@ void evalConv(EvalContext &ctx) {
   int64_t kSpatial = product(p.kernel, 0, sp);
   std::vector<int64_t> inStrides = stridesOf(inSize);
   int64_t mg = m / group;
+  // Per output position, the input offset of every kernel tap inside the
+  // input (-1 for taps in the padding); shared by all channels.
+  std::vector<int64_t> taps(static_cast<size_t>(kSpatial));
   std::vector<int64_t> oi(sp, 0), ki(sp, 0);
-  for (int64_t img = 0; img < n; ++img)
-    for (int64_t oc = 0; oc < m; ++oc) {
-      int64_t g = oc / mg;
-      for (int64_t o = 0; o < outSpatial; ++o) {
-        oi = unravelIndex(o, outSize);
+  for (int64_t o = 0; o < outSpatial; ++o, nextIndex(oi, outSize)) {
+    std::fill(ki.begin(), ki.end(), 0);
+    for (int64_t k = 0; k < kSpatial; ++k, nextIndex(ki, p.kernel)) {
+      int64_t at = 0;
+      bool inside = true;
+      for (size_t d = 0; d < sp && inside; ++d) {
+        int64_t pos = oi[d] * p.strides[d] - pads[d] + ki[d] * p.dilations[d];
+        inside = pos >= 0 && pos < inSize[d];
+        at += pos * inStrides[d];
+      }
+      taps[size_t(k)] = inside ? at : -1;
+    }
+    for (int64_t img = 0; img < n; ++img)
+      for (int64_t oc = 0; oc < m; ++oc) {
+        int64_t g = oc / mg;
         double acc = bv.empty() ? 0.0 : bv[size_t(oc)];
         for (int64_t icg = 0; icg < cg; ++icg) {
           int64_t ic = g * cg + icg;
           const double *xc = &xv[size_t((img * c + ic) * inSpatial)];
           const double *wc = &wv[size_t((oc * cg + icg) * kSpatial)];
-          std::fill(ki.begin(), ki.end(), 0);
-          for (int64_t k = 0; k < kSpatial; ++k, nextIndex(ki, p.kernel)) {
-            int64_t at = 0;
-            bool inside = true;
-            for (size_t d = 0; d < sp && inside; ++d) {
-              int64_t pos =
-                  oi[d] * p.strides[d] - pads[d] + ki[d] * p.dilations[d];
-              inside = pos >= 0 && pos < inSize[d];
-              at += pos * inStrides[d];
-            }
-            if (inside)
-              acc += xc[at] * wc[k];
-          }
+          for (int64_t k = 0; k < kSpatial; ++k)
+            if (taps[size_t(k)] >= 0)
+              acc += xc[taps[size_t(k)]] * wc[k];
         }
         y[size_t((img * m + oc) * outSpatial + o)] = acc;
       }
-    }
+  }
   ctx.outputs[0] = fromDoubles(x.elementType(), outShape, y);
 }
 

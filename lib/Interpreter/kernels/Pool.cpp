@@ -48,22 +48,24 @@ static PoolPlan planPool(const EvalContext &ctx, const Tensor &x) {
   return plan;
 }
 
-// Visits the window of output position `oi`: fn(inputOffset) for each
-// position inside the input; returns the number of positions inside the
-// padded extent [-padBegin, in + padEnd).
-template <typename Fn>
-static int64_t forWindow(const PoolPlan &plan,
-                         const std::vector<int64_t> &inStrides,
-                         const std::vector<int64_t> &oi, Fn fn) {
+// The window of output position `oi`: sets `taps` to the input offsets of
+// the positions inside the input and returns the number of positions inside
+// the padded extent [-padBegin, in + padEnd).
+static int64_t windowTaps(const PoolPlan &plan,
+                          const std::vector<int64_t> &inStrides,
+                          const std::vector<int64_t> &oi,
+                          std::vector<int64_t> &taps) {
   const WindowParams &p = plan.p;
   size_t sp = plan.inSize.size();
   std::vector<int64_t> ki(sp, 0);
   int64_t padded = 0;
+  taps.clear();
   for (int64_t k = 0; k < plan.kSpatial; ++k, nextIndex(ki, p.kernel)) {
     int64_t at = 0;
     bool inside = true, inPads = true;
     for (size_t d = 0; d < sp; ++d) {
-      int64_t pos = oi[d] * p.strides[d] - plan.pads[d] + ki[d] * p.dilations[d];
+      int64_t pos =
+          oi[d] * p.strides[d] - plan.pads[d] + ki[d] * p.dilations[d];
       inside = inside && pos >= 0 && pos < plan.inSize[d];
       inPads = inPads && pos >= -plan.pads[d] &&
                pos < plan.inSize[d] + plan.pads[d + sp];
@@ -72,7 +74,7 @@ static int64_t forWindow(const PoolPlan &plan,
     if (inPads)
       ++padded;
     if (inside)
-      fn(at);
+      taps.push_back(at);
   }
   return padded;
 }
@@ -88,25 +90,18 @@ static void evalFloatPool(EvalContext &ctx, PoolKind kind) {
   std::vector<double> xv = toDoubles(x);
   std::vector<double> y(static_cast<size_t>(checkedNumElements(plan.outShape)));
   std::vector<int64_t> inStrides = stridesOf(plan.inSize);
+  std::vector<int64_t> oi(plan.outSize.size(), 0), taps;
   int64_t planes = x.dim(0) * x.dim(1);
-  for (int64_t pl = 0; pl < planes; ++pl) {
-    const double *xp = &xv[size_t(pl * plan.inSpatial)];
-    for (int64_t o = 0; o < plan.outSpatial; ++o) {
-      std::vector<int64_t> oi = unravelIndex(o, plan.outSize);
+  for (int64_t o = 0; o < plan.outSpatial; ++o, nextIndex(oi, plan.outSize)) {
+    int64_t padded = windowTaps(plan, inStrides, oi, taps);
+    double count = double(includePad ? padded : int64_t(taps.size()));
+    for (int64_t pl = 0; pl < planes; ++pl) {
+      const double *xp = &xv[size_t(pl * plan.inSpatial)];
       double acc = 0.0;
-      int64_t count = 0;
-      int64_t padded = forWindow(plan, inStrides, oi, [&](int64_t at) {
-        double v = xp[at];
-        ++count;
-        if (kind == PoolKind::Lp)
-          acc += std::pow(std::fabs(v), pNorm);
-        else
-          acc += v;
-      });
-      if (kind == PoolKind::Average)
-        acc /= double(includePad ? padded : count);
-      else if (kind == PoolKind::Lp)
-        acc = std::pow(acc, 1.0 / pNorm);
+      for (int64_t at : taps)
+        acc += kind == PoolKind::Lp ? std::pow(std::fabs(xp[at]), pNorm)
+                                    : xp[at];
+      acc = kind == PoolKind::Lp ? std::pow(acc, 1.0 / pNorm) : acc / count;
       y[size_t(pl * plan.outSpatial + o)] = acc;
     }
   }
@@ -135,30 +130,22 @@ static void maxPool(EvalContext &ctx, const Tensor &x, const PoolPlan &plan) {
   std::vector<int64_t> colStrides(sp, 1);
   for (size_t d = 1; d < sp; ++d)
     colStrides[d] = colStrides[d - 1] * plan.inSize[d - 1];
+  std::vector<int64_t> oi(sp, 0), taps;
   int64_t planes = x.dim(0) * x.dim(1);
-  for (int64_t pl = 0; pl < planes; ++pl) {
-    const T *xp = xv + pl * plan.inSpatial;
-    for (int64_t o = 0; o < plan.outSpatial; ++o) {
-      std::vector<int64_t> oi = unravelIndex(o, plan.outSize);
-      bool found = false;
-      C best = C(0);
-      int64_t bestAt = 0;
-      forWindow(plan, inStrides, oi, [&](int64_t at) {
-        C v = C(xp[at]);
-        if (!found || v > best) {
-          found = true;
-          best = v;
+  for (int64_t o = 0; o < plan.outSpatial; ++o, nextIndex(oi, plan.outSize)) {
+    windowTaps(plan, inStrides, oi, taps);
+    if (taps.empty())
+      ctx.error("a pooling window lies entirely in the padding");
+    for (int64_t pl = 0; pl < planes; ++pl) {
+      const T *xp = xv + pl * plan.inSpatial;
+      int64_t bestAt = taps[0];
+      for (int64_t at : taps)
+        if (C(xp[at]) > C(xp[bestAt]))
           bestAt = at;
-        }
-      });
-      if (!found)
-        ctx.error("a pooling window lies entirely in the padding");
       int64_t flat = bestAt;
-      if (colMajor) {
-        std::vector<int64_t> pos = unravelIndex(bestAt, plan.inSize);
-        flat = ravelIndex(pos, colStrides);
-      }
-      y[pl * plan.outSpatial + o] = T(best);
+      if (colMajor)
+        flat = ravelIndex(unravelIndex(bestAt, plan.inSize), colStrides);
+      y[pl * plan.outSpatial + o] = xp[bestAt];
       yi[pl * plan.outSpatial + o] = pl * plan.inSpatial + flat;
     }
   }
