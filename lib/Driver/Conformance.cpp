@@ -53,9 +53,9 @@ std::vector<ConformanceCase> findCases(const std::vector<std::string> &dirs) {
     std::vector<ConformanceCase> found;
     for (const auto &entry : fs::directory_iterator(root, ec))
       if (fs::is_regular_file(entry.path() / "model.onnx"))
-        found.push_back({root.filename().string() + "/" +
-                             entry.path().filename().string(),
-                         entry.path().string()});
+        found.push_back(
+            {root.filename().string() + "/" + entry.path().filename().string(),
+             entry.path().string()});
     check(!ec, "cannot list '{}': {}", dir, ec.message());
     std::sort(found.begin(), found.end(),
               [](const auto &a, const auto &b) { return a.name < b.name; });
@@ -203,9 +203,9 @@ CaseResult runInProcess(const ConformanceCase &c,
     r.status = CaseStatus::Fail;
     r.message = std::string("internal error: ") + e.what();
   }
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                            start)
-                  .count();
+  r.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   return r;
 }
 
@@ -246,8 +246,8 @@ CaseResult runIsolated(const ConformanceCase &c,
     if (options.timeoutSeconds)
       ::alarm(options.timeoutSeconds);
     CaseResult r = runInProcess(c, options);
-    std::string msg = fmt::format("{} {}\n{}", int(r.status), r.seconds,
-                                  r.message);
+    std::string msg =
+        fmt::format("{} {}\n{}", int(r.status), r.seconds, r.message);
     bool ok = writeAll(fds[1], msg);
     ::_exit(ok ? 0 : 3);
   }
@@ -268,16 +268,16 @@ CaseResult runIsolated(const ConformanceCase &c,
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   CaseResult r;
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                            start)
-                  .count();
+  r.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   if (WIFSIGNALED(status)) {
     int sig = WTERMSIG(status);
     r.status = CaseStatus::Fail;
-    r.message = sig == SIGALRM
-                    ? fmt::format("timed out after {} s", options.timeoutSeconds)
-                    : fmt::format("crashed with signal {} ({})", sig,
-                                  strsignal(sig));
+    r.message =
+        sig == SIGALRM
+            ? fmt::format("timed out after {} s", options.timeoutSeconds)
+            : fmt::format("crashed with signal {} ({})", sig, strsignal(sig));
     return r;
   }
   size_t nl = data.find('\n');
@@ -306,8 +306,7 @@ CaseResult runCase(const ConformanceCase &c,
 }
 
 std::string formatOpTable(const std::map<std::string, OpTally> &tally) {
-  std::vector<std::pair<std::string, OpTally>> rows(tally.begin(),
-                                                    tally.end());
+  std::vector<std::pair<std::string, OpTally>> rows(tally.begin(), tally.end());
   std::stable_sort(rows.begin(), rows.end(), [](const auto &a, const auto &b) {
     return a.second.failed + a.second.unsupported >
            b.second.failed + b.second.unsupported;

@@ -76,8 +76,10 @@ static int64_t parseDim(const std::string &text, const std::string &spec) {
     check(c >= '0' && c <= '9',
           "input shape '{}': dimension '{}' is not a non-negative integer",
           spec, text);
-    check(v <= (INT64_MAX - 9) / 10, "input shape '{}': dimension '{}' is too "
-          "large", spec, text);
+    check(v <= (INT64_MAX - 9) / 10,
+          "input shape '{}': dimension '{}' is too "
+          "large",
+          spec, text);
     v = v * 10 + (c - '0');
   }
   return v;

@@ -7,9 +7,10 @@ namespace kiln {
 
 void requireStaticInput(const Value &v) {
   const TensorType &type = v.type();
-  check(type.isRanked(),
-        "input '{}' has no known rank; pin its shape with --input-shape={}=DIMS",
-        v.name(), v.name());
+  check(
+      type.isRanked(),
+      "input '{}' has no known rank; pin its shape with --input-shape={}=DIMS",
+      v.name(), v.name());
   for (size_t i = 0; i < type.rank(); ++i) {
     const Dim &d = type.dim(i);
     if (d.isSymbol())

@@ -71,8 +71,8 @@ CompareResult compareTensors(const Tensor &actual, const Tensor &expected,
   worstBad.excess = -std::numeric_limits<double>::infinity();
   if (isFloat(type)) {
     for (int64_t i = 0; i < n; ++i) {
-      Badness b = floatBadness(actual.getDouble(i), expected.getDouble(i),
-                               rtol, atol);
+      Badness b =
+          floatBadness(actual.getDouble(i), expected.getDouble(i), rtol, atol);
       if (!(b.excess <= 0)) {
         ++r.numMismatches;
         if (b.excess > worstBad.excess) {
@@ -101,7 +101,8 @@ CompareResult compareTensors(const Tensor &actual, const Tensor &expected,
   std::string a = formatElement(actual, worst);
   std::string e = formatElement(expected, worst);
   if (isFloat(type)) {
-    double diff = std::fabs(actual.getDouble(worst) - expected.getDouble(worst));
+    double diff =
+        std::fabs(actual.getDouble(worst) - expected.getDouble(worst));
     if (std::isfinite(worstBad.excess))
       r.message = fmt::format("at {}: actual {}, expected {}, |diff| {:g} > "
                               "tolerance {:g}",

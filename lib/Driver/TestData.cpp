@@ -46,7 +46,8 @@ std::vector<std::string> listTestDataFiles(const std::string &dir,
     if (name.size() <= head.size() + 3 || name.compare(0, head.size(), head) ||
         name.compare(name.size() - 3, 3, ".pb"))
       continue;
-    std::string digits = name.substr(head.size(), name.size() - head.size() - 3);
+    std::string digits =
+        name.substr(head.size(), name.size() - head.size() - 3);
     if (digits.empty() || digits.size() > 6 ||
         !std::all_of(digits.begin(), digits.end(), ::isdigit))
       continue;
@@ -122,8 +123,8 @@ std::vector<Tensor> bindInputs(const Function &f,
     if (!match && f.inputs().size() == data.size())
       match = &data[i];
     check(match != nullptr,
-          "no input data for input '{}' ({} tensors given for {} inputs)",
-          name, data.size(), f.inputs().size());
+          "no input data for input '{}' ({} tensors given for {} inputs)", name,
+          data.size(), f.inputs().size());
     bound.push_back(
         adaptTestTensor(match->tensor, f.inputs()[i]->type().elementType()));
   }
@@ -148,7 +149,8 @@ std::vector<size_t> bindOutputs(const Function &f,
   for (size_t k = 0; k < expected.size(); ++k) {
     size_t index = k;
     for (size_t i = 0; i < f.outputs().size(); ++i)
-      if (!expected[k].name.empty() && f.outputs()[i]->name() == expected[k].name)
+      if (!expected[k].name.empty() &&
+          f.outputs()[i]->name() == expected[k].name)
         index = i;
     indices.push_back(index);
   }

@@ -52,8 +52,9 @@ private:
 };
 
 // Adds every name the nodes read (subgraph captures included).
-void collectUses(const google::protobuf::RepeatedPtrField<onnx::NodeProto> &nodes,
-                 std::set<std::string> &used) {
+void collectUses(
+    const google::protobuf::RepeatedPtrField<onnx::NodeProto> &nodes,
+    std::set<std::string> &used) {
   for (const auto &n : nodes) {
     for (const std::string &in : n.input())
       if (!in.empty())
@@ -167,8 +168,8 @@ std::string GraphImporter::freshName(Scope &scope, const std::string &hint) {
 
 Value *GraphImporter::addConstant(Scope &scope, const Tensor &value,
                                   const std::string &name) {
-  Node *c = scope.fn.createNode(OpKind::Constant, {}, {value.type()}, name,
-                                {name});
+  Node *c =
+      scope.fn.createNode(OpKind::Constant, {}, {value.type()}, name, {name});
   c->setAttr("value", Attribute(value));
   scope.values[name] = c->result();
   return c->result();
@@ -179,8 +180,8 @@ TensorType GraphImporter::declaredType(Scope &scope, const std::string &name,
   if (!name.empty()) {
     auto it = scope.onnxTypes.find(name);
     if (it != scope.onnxTypes.end())
-      if (auto t = tensorTypeFromProto(*it->second,
-                                       fmt::format("value '{}'", name)))
+      if (auto t =
+              tensorTypeFromProto(*it->second, fmt::format("value '{}'", name)))
         return *t;
   }
   return TensorType::unranked(fallback);
@@ -197,9 +198,8 @@ void GraphImporter::importMain(const onnx::GraphProto &graph,
   importGraphBody(graph, scope, /*isMain=*/true, {});
 }
 
-void GraphImporter::importGraphBody(const onnx::GraphProto &graph,
-                                    Scope &scope, bool isMain,
-                                    const TypeHints &hints) {
+void GraphImporter::importGraphBody(const onnx::GraphProto &graph, Scope &scope,
+                                    bool isMain, const TypeHints &hints) {
   for (const auto &vi : graph.value_info())
     scope.onnxTypes[vi.name()] = &vi.type();
   for (const auto &vi : graph.output())
@@ -225,7 +225,7 @@ void GraphImporter::importGraphBody(const onnx::GraphProto &graph,
     std::optional<TensorType> type = tensorTypeFromProto(vi.type(), what);
     const std::optional<TensorType> *hint =
         size_t(i) < hints.size() && hints[size_t(i)] ? &hints[size_t(i)]
-                                                      : nullptr;
+                                                     : nullptr;
     if (!type) {
       check(hint != nullptr, "{} has no type", what);
       type = **hint;
@@ -244,11 +244,11 @@ void GraphImporter::importGraphBody(const onnx::GraphProto &graph,
                   t.name());
   for (const auto &t : graph.sparse_initializer())
     if (scope.used.count(t.values().name()))
-      addConstant(scope,
-                  tensorFromSparseProto(
-                      t, baseDir_,
-                      fmt::format("initializer '{}'", t.values().name())),
-                  t.values().name());
+      addConstant(
+          scope,
+          tensorFromSparseProto(
+              t, baseDir_, fmt::format("initializer '{}'", t.values().name())),
+          t.values().name());
 
   for (const auto &node : graph.node())
     importNode(node, scope);
@@ -291,10 +291,10 @@ GraphImporter::subgraphHints(OpKind kind, const std::string &attrName,
     hints.push_back(TensorType(ElementType::I64, std::vector<Dim>{}));
     hints.push_back(TensorType(ElementType::Bool, std::vector<Dim>{}));
     for (size_t i = 2; i < operands.size(); ++i)
-      hints.push_back(operands[i] ? std::optional<TensorType>(
-                                        TensorType::unranked(
-                                            operands[i]->type().elementType()))
-                                  : std::nullopt);
+      hints.push_back(operands[i]
+                          ? std::optional<TensorType>(TensorType::unranked(
+                                operands[i]->type().elementType()))
+                          : std::nullopt);
   } else if (kind == OpKind::Scan && attrName == "body") {
     int64_t numScan = 0;
     std::vector<int64_t> axes;
@@ -365,8 +365,7 @@ void GraphImporter::importNode(const onnx::NodeProto &node, Scope &scope) {
 }
 
 // Every form of ONNX's Constant becomes a Kiln Constant with a `value`.
-void GraphImporter::importConstantNode(const onnx::NodeProto &n,
-                                       Scope &scope) {
+void GraphImporter::importConstantNode(const onnx::NodeProto &n, Scope &scope) {
   std::string where = describeNode(n);
   check(n.output_size() == 1 && !n.output(0).empty(),
         "{}: must have exactly one output", where);
@@ -408,10 +407,9 @@ void GraphImporter::importConstantNode(const onnx::NodeProto &n,
   }
   const std::string &out = n.output(0);
   auto renamed = scope.resultNames.find(out);
-  std::string name =
-      renamed != scope.resultNames.end() ? renamed->second : out;
-  Node *c = scope.fn.createNode(OpKind::Constant, {}, {t.type()},
-                                nodeLabel(n), {name});
+  std::string name = renamed != scope.resultNames.end() ? renamed->second : out;
+  Node *c = scope.fn.createNode(OpKind::Constant, {}, {t.type()}, nodeLabel(n),
+                                {name});
   c->setAttr("value", Attribute(t));
   scope.values[out] = c->result();
 }
@@ -444,15 +442,13 @@ Attribute GraphImporter::convertAttribute(const AttributeProto &a,
         a.t(), baseDir_,
         fmt::format("attribute '{}' of {}", a.name(), describeNode(node))));
   case AttrKind::Graph: {
-    std::string name = a.g().name().empty()
-                           ? nodeLabel(node) + "." + a.name()
-                           : a.g().name();
+    std::string name =
+        a.g().name().empty() ? nodeLabel(node) + "." + a.name() : a.g().name();
     try {
       return Attribute(importSubgraph(
           a.g(), scope, name, subgraphHints(kind, a.name(), node, operands)));
     } catch (const Error &e) {
-      fail("{}: in attribute '{}': {}", describeNode(node), a.name(),
-           e.what());
+      fail("{}: in attribute '{}': {}", describeNode(node), a.name(), e.what());
     }
   }
   }
@@ -477,8 +473,12 @@ void GraphImporter::emitCanonical(const onnx::NodeProto &n, Scope &scope) {
     check(found, "{}: input '{}' is not defined", where, in);
     operands.push_back(v);
   }
-  while (int(operands.size()) > info.minInputs && !operands.back())
+  // Loop's first two operands are positional even when both are absent.
+  size_t keep = *kind == OpKind::Loop ? 2 : size_t(info.minInputs);
+  while (operands.size() > keep && !operands.back())
     operands.pop_back();
+  check(operands.size() >= keep, "{}: has {} inputs, needs at least {}", where,
+        operands.size(), keep);
   int numOperands = int(operands.size());
   check(numOperands >= info.minInputs, "{}: has {} inputs, needs at least {}",
         where, numOperands, info.minInputs);
@@ -573,8 +573,10 @@ bool GraphImporter::tryExpandSchemaFunction(const onnx::NodeProto &node,
       fail("{}: cannot expand {} into its function body: {}",
            describeNode(node), node.op_type(), e.what());
     }
-    check(ok, "{}: cannot expand {} into its function body for these input "
-          "types", describeNode(node), node.op_type());
+    check(ok,
+          "{}: cannot expand {} into its function body for these input "
+          "types",
+          describeNode(node), node.op_type());
     body = &built;
   } else {
     return false;

@@ -1,4 +1,5 @@
-//===- GraphImporter.h - ONNX graphs to Kiln functions (private) -*- C++ -*-===//
+//===- GraphImporter.h - ONNX graphs to Kiln functions (private) -*- C++
+//-*-===//
 // Turns checked ONNX graphs into Kiln Functions: values, constants, nodes,
 // subgraph bodies and inlined function bodies, with ONNX-inferred types
 // refined by Kiln's own inference.
@@ -57,8 +58,8 @@ public:
 private:
   using TypeHints = std::vector<std::optional<TensorType>>;
 
-  void importGraphBody(const onnx::GraphProto &graph, Scope &scope,
-                       bool isMain, const TypeHints &hints);
+  void importGraphBody(const onnx::GraphProto &graph, Scope &scope, bool isMain,
+                       const TypeHints &hints);
   std::shared_ptr<Function> importSubgraph(const onnx::GraphProto &graph,
                                            Scope &outer,
                                            const std::string &name,
@@ -68,8 +69,8 @@ private:
                           const std::vector<Value *> &operands);
   Attribute convertAttribute(const onnx::AttributeProto &attr,
                              const AttrSpec &spec, const onnx::NodeProto &node,
-                             const std::vector<Value *> &operands,
-                             OpKind kind, Scope &scope);
+                             const std::vector<Value *> &operands, OpKind kind,
+                             Scope &scope);
   TensorType declaredType(Scope &scope, const std::string &name,
                           ElementType fallback);
   void inlineFunction(const onnx::NodeProto &caller,

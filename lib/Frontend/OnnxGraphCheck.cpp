@@ -8,6 +8,7 @@
 
 #include <onnx/defs/schema.h>
 
+#include <functional>
 #include <queue>
 #include <unordered_map>
 
@@ -35,8 +36,8 @@ OpsetMap readOpsets(
   for (const auto &id : ids) {
     std::string domain = normalizeDomain(id.domain());
     check(id.version() >= 1 && id.version() <= 1000000,
-          "{}: opset version {} of domain '{}' is invalid", where,
-          id.version(), domain);
+          "{}: opset version {} of domain '{}' is invalid", where, id.version(),
+          domain);
     if (domain.empty())
       check(id.version() <= MaxOnnxOpset,
             "{}: unsupported ONNX opset {} (Kiln supports opsets 1 to {})",
@@ -144,12 +145,26 @@ void collectFree(const onnx::GraphProto &graph, std::set<std::string> &out) {
     use(o.name());
 }
 
+// The names a graph may read: its own and those of enclosing graphs.
+struct NameScope {
+  const NameScope *outer;
+  const std::set<std::string> *defined;
+  const std::unordered_map<std::string, int> *produced;
+
+  bool has(const std::string &name) const {
+    for (const NameScope *s = this; s; s = s->outer)
+      if (s->defined->count(name) || s->produced->count(name))
+        return true;
+    return false;
+  }
+};
+
 class GraphChecker {
 public:
   GraphChecker(const OpsetMap &opsets) : opsets_(opsets) {}
 
-  void checkGraph(onnx::GraphProto &graph, const std::set<std::string> &outer,
-                  bool isMain, int depth);
+  void checkGraph(onnx::GraphProto &graph, const NameScope *outer, bool isMain,
+                  int depth);
   void checkNodeAgainstSchema(onnx::NodeProto &node);
 
 private:
@@ -172,6 +187,18 @@ void GraphChecker::checkNodeAgainstSchema(onnx::NodeProto &node) {
   }
   if (!domain.empty())
     return; // other domains are reported as unsupported later
+  for (const auto &a : node.attribute()) {
+    std::string what =
+        fmt::format("attribute '{}' of {}", a.name(), describeNode(node));
+    if (a.has_t())
+      validateTensorProto(a.t(), what);
+    for (const auto &t : a.tensors())
+      validateTensorProto(t, what);
+    if (a.has_sparse_tensor()) {
+      validateTensorProto(a.sparse_tensor().values(), what);
+      validateTensorProto(a.sparse_tensor().indices(), what);
+    }
+  }
   const onnx::OpSchema *schema = findSchema(node.op_type(), it->second);
   if (!schema)
     return; // reported as unsupported later
@@ -216,9 +243,8 @@ void GraphChecker::checkNodeAgainstSchema(onnx::NodeProto &node) {
         node.output_size(), it->second, schema->min_output());
 }
 
-void GraphChecker::checkGraph(onnx::GraphProto &graph,
-                              const std::set<std::string> &outer, bool isMain,
-                              int depth) {
+void GraphChecker::checkGraph(onnx::GraphProto &graph, const NameScope *outer,
+                              bool isMain, int depth) {
   std::string where =
       fmt::format("graph '{}'", graph.name().empty() ? "main" : graph.name());
   check(depth < 64, "{}: subgraphs are nested too deeply", where);
@@ -231,6 +257,23 @@ void GraphChecker::checkGraph(onnx::GraphProto &graph,
     check(defined.insert(v.name()).second, "{}: input '{}' is listed twice",
           where, v.name());
   }
+  // Dims and tensor sizes are checked before ONNX's shape inference, which
+  // trusts them.
+  for (const auto &v : graph.input())
+    validateTypeDims(v.type(), fmt::format("input '{}'", v.name()));
+  for (const auto &v : graph.output())
+    validateTypeDims(v.type(), fmt::format("output '{}'", v.name()));
+  for (const auto &v : graph.value_info())
+    validateTypeDims(v.type(), fmt::format("value '{}'", v.name()));
+  for (const auto &t : graph.initializer())
+    validateTensorProto(t, fmt::format("initializer '{}'", t.name()));
+  for (const auto &t : graph.sparse_initializer()) {
+    validateTensorProto(t.values(),
+                        fmt::format("initializer '{}'", t.values().name()));
+    validateTensorProto(t.indices(), fmt::format("initializer '{}' indices",
+                                                 t.values().name()));
+  }
+
   std::set<std::string> inits;
   auto addInit = [&](const std::string &name) {
     check(!name.empty(), "{}: an initializer has no name", where);
@@ -257,10 +300,7 @@ void GraphChecker::checkGraph(onnx::GraphProto &graph,
             out, describeNode(node));
     }
   }
-  std::set<std::string> visible = outer;
-  visible.insert(defined.begin(), defined.end());
-  for (const auto &[name, index] : producer)
-    visible.insert(name);
+  NameScope visible{outer, &defined, &producer};
 
   // Dependencies: explicit inputs plus what subgraphs capture.
   auto users = std::vector<std::vector<int>>(size_t(numNodes));
@@ -272,7 +312,7 @@ void GraphChecker::checkGraph(onnx::GraphProto &graph,
     for (const std::string &in : node.input()) {
       if (in.empty())
         continue;
-      check(visible.count(in), "{}: input '{}' is not defined",
+      check(visible.has(in), "{}: input '{}' is not defined",
             describeNode(node), in);
       reads.insert(in);
     }
@@ -284,7 +324,7 @@ void GraphChecker::checkGraph(onnx::GraphProto &graph,
         subs.push_back(&g);
       for (onnx::GraphProto *sub : subs) {
         try {
-          checkGraph(*sub, visible, false, depth + 1);
+          checkGraph(*sub, &visible, false, depth + 1);
         } catch (const Error &e) {
           fail("{}: in attribute '{}': {}", describeNode(node), a.name(),
                e.what());
@@ -338,7 +378,7 @@ void GraphChecker::checkGraph(onnx::GraphProto &graph,
     check(graph.output_size() > 0, "{}: the graph has no outputs", where);
   for (const auto &o : graph.output()) {
     check(!o.name().empty(), "{}: an output has no name", where);
-    check(visible.count(o.name()), "{}: output '{}' is not defined", where,
+    check(visible.has(o.name()), "{}: output '{}' is not defined", where,
           o.name());
   }
 }
@@ -351,15 +391,67 @@ std::set<std::string> freeNames(const onnx::GraphProto &graph) {
   return out;
 }
 
+namespace {
+
+using FunctionKey = std::pair<std::string, std::string>;
+
+void collectCalls(
+    const google::protobuf::RepeatedPtrField<onnx::NodeProto> &nodes,
+    const std::map<FunctionKey, const onnx::FunctionProto *> &fns,
+    std::set<FunctionKey> &calls) {
+  for (const auto &n : nodes) {
+    FunctionKey key{normalizeDomain(n.domain()), n.op_type()};
+    if (fns.count(key))
+      calls.insert(key);
+    for (const auto &a : n.attribute()) {
+      if (a.has_g())
+        collectCalls(a.g().node(), fns, calls);
+      for (const auto &g : a.graphs())
+        collectCalls(g.node(), fns, calls);
+    }
+  }
+}
+
+// Model-local functions must not call themselves, directly or not: ONNX's
+// shape inference and the inliner would recurse forever.
+void checkFunctionCalls(const onnx::ModelProto &model) {
+  std::map<FunctionKey, const onnx::FunctionProto *> fns;
+  for (const auto &fn : model.functions())
+    fns[{normalizeDomain(fn.domain()), fn.name()}] = &fn;
+  std::map<FunctionKey, int> state; // 1: on the stack, 2: done
+  std::function<void(const FunctionKey &, int)> visit =
+      [&](const FunctionKey &key, int depth) {
+        check(depth < 32, "model functions are nested more than 32 deep");
+        int &st = state[key];
+        check(st != 1,
+              "model function '{}' calls itself (recursion is not "
+              "supported)",
+              key.second);
+        if (st == 2)
+          return;
+        st = 1;
+        std::set<FunctionKey> calls;
+        collectCalls(fns.at(key)->node(), fns, calls);
+        for (const FunctionKey &callee : calls)
+          visit(callee, depth + 1);
+        state[key] = 2;
+      };
+  for (const auto &[key, fn] : fns)
+    visit(key, 0);
+}
+
+} // namespace
+
 void checkModel(onnx::ModelProto &model, const OpsetMap &opsets) {
   check(model.has_graph(), "the model has no graph");
+  checkFunctionCalls(model);
   GraphChecker checker(opsets);
-  checker.checkGraph(*model.mutable_graph(), {}, true, 0);
+  checker.checkGraph(*model.mutable_graph(), nullptr, true, 0);
   for (auto &fn : *model.mutable_functions()) {
     std::string where = fmt::format("function '{}'", fn.name());
-    OpsetMap fnOpsets = readOpsets(fn.opset_import(), where);
-    if (fnOpsets.empty())
-      fnOpsets = opsets;
+    OpsetMap fnOpsets = opsets;
+    for (const auto &[domain, version] : readOpsets(fn.opset_import(), where))
+      fnOpsets[domain] = version;
     GraphChecker fnChecker(fnOpsets);
     std::set<std::string> defined(fn.input().begin(), fn.input().end());
     for (auto &node : *fn.mutable_node()) {

@@ -68,8 +68,10 @@ void pinInputShapes(onnx::ModelProto &model, const ImportOptions &options) {
       int64_t v = shape[i];
       if (v < 0)
         continue;
-      check(v <= MaxDimSize, "cannot pin the shape of '{}': dimension {} is "
-            "too large", name, v);
+      check(v <= MaxDimSize,
+            "cannot pin the shape of '{}': dimension {} is "
+            "too large",
+            name, v);
       if (d.has_dim_value()) {
         check(d.dim_value() == v,
               "cannot pin the shape of '{}': dimension {} is {} in the "
@@ -92,8 +94,10 @@ void pinInputShapes(onnx::ModelProto &model, const ImportOptions &options) {
     if (pinned.count(vi.name()) ||
         vi.type().value_case() != onnx::TypeProto::kTensorType)
       continue;
-    for (auto &d :
-         *vi.mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim()) {
+    for (auto &d : *vi.mutable_type()
+                        ->mutable_tensor_type()
+                        ->mutable_shape()
+                        ->mutable_dim()) {
       if (!d.has_dim_param())
         continue;
       auto it = symbols.find(d.dim_param());
@@ -111,9 +115,8 @@ void runOnnxShapeInference(onnx::ModelProto &model) {
     onnx::ShapeInferenceOptions options(/*check_type=*/false,
                                         /*error_mode=*/0,
                                         /*enable_data_propagation=*/true);
-    onnx::shape_inference::InferShapes(model,
-                                       onnx::OpSchemaRegistry::Instance(),
-                                       options);
+    onnx::shape_inference::InferShapes(
+        model, onnx::OpSchemaRegistry::Instance(), options);
   } catch (const std::exception &) {
     // Keep whatever types the model declares.
   }
@@ -147,10 +150,10 @@ std::unique_ptr<Module> importModel(onnx::ModelProto &model,
   meta["source"] = "onnx";
   meta["opset"] = std::to_string(opsets[""]);
   if (!model.producer_name().empty())
-    meta["producer"] = model.producer_name() +
-                       (model.producer_version().empty()
-                            ? std::string()
-                            : " " + model.producer_version());
+    meta["producer"] =
+        model.producer_name() + (model.producer_version().empty()
+                                     ? std::string()
+                                     : " " + model.producer_version());
 
   try {
     verify(*module);
@@ -183,8 +186,10 @@ std::string readModelFile(const std::string &path) {
   fs::file_status st = fs::status(path, ec);
   check(!ec && fs::exists(st), "cannot open ONNX model '{}': no such file",
         path);
-  check(!fs::is_directory(st), "cannot read ONNX model '{}': it is a "
-        "directory", path);
+  check(!fs::is_directory(st),
+        "cannot read ONNX model '{}': it is a "
+        "directory",
+        path);
   std::ifstream in(path, std::ios::binary);
   check(bool(in), "cannot open ONNX model '{}'", path);
   std::ostringstream ss;

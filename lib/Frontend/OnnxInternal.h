@@ -52,8 +52,8 @@ std::set<std::string> freeNames(const onnx::GraphProto &graph);
 
 /// The attribute's kind, inferred from its populated field when the model
 /// (IR version < 3) did not record it.
-onnx::AttributeProto::AttributeType attributeType(
-    const onnx::AttributeProto &attr);
+onnx::AttributeProto::AttributeType
+attributeType(const onnx::AttributeProto &attr);
 /// "int", "floats", "graph", ... for diagnostics.
 const char *attrTypeName(onnx::AttributeProto::AttributeType type);
 

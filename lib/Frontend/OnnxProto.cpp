@@ -64,8 +64,7 @@ ElementType elementTypeFromOnnx(int dataType, const std::string &what) {
          what);
   std::optional<ElementType> e = fromOnnxDataType(dataType);
   if (!e)
-    fail("unsupported type tensor({}) of {}", onnxDataTypeName(dataType),
-         what);
+    fail("unsupported type tensor({}) of {}", onnxDataTypeName(dataType), what);
   return *e;
 }
 
@@ -109,8 +108,10 @@ std::optional<TensorType> tensorTypeFromProto(const onnx::TypeProto &type,
     if (d.has_dim_value()) {
       check(d.dim_value() >= 0, "{} has a negative dimension {}", what,
             d.dim_value());
-      check(d.dim_value() <= MaxDimSize, "{} has a dimension {} that is too "
-            "large (the limit is 2^40)", what, d.dim_value());
+      check(d.dim_value() <= MaxDimSize,
+            "{} has a dimension {} that is too "
+            "large (the limit is 2^40)",
+            what, d.dim_value());
       dims.push_back(Dim(d.dim_value()));
     } else if (d.has_dim_param() && !d.dim_param().empty()) {
       dims.push_back(Dim::symbol(d.dim_param()));
@@ -183,7 +184,8 @@ std::string readExternalData(const TensorProto &proto,
         "directory",
         what, location);
   std::error_code ec;
-  fs::path base = fs::weakly_canonical(fs::path(baseDir.empty() ? "." : baseDir), ec);
+  fs::path base =
+      fs::weakly_canonical(fs::path(baseDir.empty() ? "." : baseDir), ec);
   check(!ec, "{}: cannot resolve model directory '{}'", what, baseDir);
   fs::path full = fs::weakly_canonical(base / rel, ec);
   check(!ec && isInside(full, base),
@@ -203,15 +205,15 @@ std::string readExternalData(const TensorProto &proto,
         "{}: external data range [{}, {}) is outside file '{}' of {} bytes",
         what, offset, offset + length, location, fileSize);
   check(size_t(length) == expectedBytes,
-        "{}: external data has {} bytes, but the shape needs {}", what,
-        length, expectedBytes);
+        "{}: external data has {} bytes, but the shape needs {}", what, length,
+        expectedBytes);
   std::ifstream in(full, std::ios::binary);
   check(bool(in), "{}: cannot open external data file '{}'", what, location);
   std::string data(size_t(length), '\0');
   in.seekg(offset);
   in.read(data.data(), length);
-  check(bool(in), "{}: cannot read {} bytes at offset {} of '{}'", what,
-        length, offset, location);
+  check(bool(in), "{}: cannot read {} bytes at offset {} of '{}'", what, length,
+        offset, location);
   return data;
 }
 
@@ -294,14 +296,87 @@ void copyTypedData(Tensor &t, const TensorProto &p, const std::string &what) {
 
 } // namespace
 
-Tensor tensorFromProto(const TensorProto &proto, const std::string &baseDir,
-                       const std::string &what) {
+void validateTensorProto(const TensorProto &proto, const std::string &what) {
+  if (proto.data_type() == TensorProto::STRING)
+    return; // rejected when decoded, after unsupported ops are listed
   ElementType elem = elementTypeFromOnnx(proto.data_type(), what);
   check(!proto.has_segment(), "{}: segmented tensors are not supported", what);
   std::vector<int64_t> shape(proto.dims().begin(), proto.dims().end());
   for (int64_t d : shape)
     check(d >= 0, "{}: negative dimension {} in shape {}", what, d,
           shapeStr(shape));
+  int64_t n = 0;
+  try {
+    n = checkedNumElements(shape);
+  } catch (const Error &e) {
+    fail("{}: {}", what, e.what());
+  }
+  if (proto.data_location() == TensorProto::EXTERNAL)
+    return; // checked when it is read
+  if (proto.has_raw_data()) {
+    size_t expected = size_t(n) * byteSize(elem);
+    check(proto.raw_data().size() == expected,
+          "{}: raw data has {} bytes, but shape {} of {} needs {}", what,
+          proto.raw_data().size(), shapeStr(shape), toString(elem), expected);
+    return;
+  }
+  int count = 0;
+  const char *field = "int32_data";
+  switch (elem) {
+  case ElementType::F32:
+    count = proto.float_data_size();
+    field = "float_data";
+    break;
+  case ElementType::F64:
+    count = proto.double_data_size();
+    field = "double_data";
+    break;
+  case ElementType::I64:
+    count = proto.int64_data_size();
+    field = "int64_data";
+    break;
+  case ElementType::U32:
+  case ElementType::U64:
+    count = proto.uint64_data_size();
+    field = "uint64_data";
+    break;
+  default:
+    count = proto.int32_data_size();
+    break;
+  }
+  check(int64_t(count) == n, "{}: {} has {} values, but shape {} needs {}",
+        what, field, count, shapeStr(shape), n);
+}
+
+void validateTypeDims(const onnx::TypeProto &type, const std::string &what) {
+  const onnx::TensorShapeProto *shape = nullptr;
+  if (type.has_tensor_type() && type.tensor_type().has_shape())
+    shape = &type.tensor_type().shape();
+  else if (type.has_sparse_tensor_type() &&
+           type.sparse_tensor_type().has_shape())
+    shape = &type.sparse_tensor_type().shape();
+  else if (type.has_sequence_type())
+    return validateTypeDims(type.sequence_type().elem_type(), what);
+  else if (type.has_optional_type())
+    return validateTypeDims(type.optional_type().elem_type(), what);
+  if (!shape)
+    return;
+  for (const auto &d : shape->dim()) {
+    if (!d.has_dim_value())
+      continue;
+    check(d.dim_value() >= 0, "{} has a negative dimension {}", what,
+          d.dim_value());
+    check(d.dim_value() <= MaxDimSize,
+          "{} has a dimension {} that is too large (the limit is 2^40)", what,
+          d.dim_value());
+  }
+}
+
+Tensor tensorFromProto(const TensorProto &proto, const std::string &baseDir,
+                       const std::string &what) {
+  ElementType elem = elementTypeFromOnnx(proto.data_type(), what);
+  validateTensorProto(proto, what);
+  std::vector<int64_t> shape(proto.dims().begin(), proto.dims().end());
   Tensor t;
   try {
     t = Tensor(elem, shape);
@@ -368,8 +443,8 @@ TensorProto tensorToProto(const Tensor &t, const std::string &name) {
   p.set_data_type(toOnnxDataType(t.elementType()));
   for (int64_t d : t.shape())
     p.add_dims(d);
-  p.set_raw_data(std::string(reinterpret_cast<const char *>(t.rawData()),
-                             t.byteSize()));
+  p.set_raw_data(
+      std::string(reinterpret_cast<const char *>(t.rawData()), t.byteSize()));
   return p;
 }
 

@@ -39,6 +39,13 @@ std::optional<TensorType> tensorTypeFromProto(const onnx::TypeProto &type,
 /// Builds a TypeProto for a Kiln tensor type (for ONNX function builders).
 onnx::TypeProto typeProtoFromTensorType(const TensorType &type);
 
+/// Checks a TensorProto's type, dims and data size without decoding it
+/// (external data is checked when read).
+void validateTensorProto(const onnx::TensorProto &proto,
+                         const std::string &what);
+/// Checks the static dims of a type: non-negative and at most MaxDimSize.
+void validateTypeDims(const onnx::TypeProto &type, const std::string &what);
+
 /// Decodes a TensorProto. `what` names it in diagnostics ("initializer 'w'");
 /// external data is resolved against `baseDir` and must stay inside it.
 Tensor tensorFromProto(const onnx::TensorProto &proto,

@@ -35,8 +35,9 @@ public:
   std::vector<std::string> lines;
 
 private:
-  void checkNodes(const google::protobuf::RepeatedPtrField<onnx::NodeProto> &nodes,
-                  const OpsetMap &opsets, const std::string &context) {
+  void
+  checkNodes(const google::protobuf::RepeatedPtrField<onnx::NodeProto> &nodes,
+             const OpsetMap &opsets, const std::string &context) {
     for (const auto &node : nodes)
       checkNode(node, opsets, context);
   }
@@ -81,8 +82,8 @@ private:
       if (schema && schema->HasContextDependentFunction())
         return; // its body is checked when it is built
     }
-    std::string op = domain.empty() ? node.op_type()
-                                    : domain + "." + node.op_type();
+    std::string op =
+        domain.empty() ? node.op_type() : domain + "." + node.op_type();
     std::string line =
         fmt::format("unsupported ONNX operator '{}' (opset {}) in node '{}'{}",
                     op, version, nodeLabel(node), context);

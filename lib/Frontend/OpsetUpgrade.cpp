@@ -8,6 +8,7 @@
 
 #include <cctype>
 #include <cmath>
+#include <limits>
 
 namespace kiln::onnxfe {
 
@@ -162,8 +163,8 @@ void dropUnusedOutputs(NodeProto &n, int keep, UpgradeSink &sink,
 
 bool isReduction(const std::string &op) {
   static const char *const Ops[] = {
-      "ReduceSum",  "ReduceMean",      "ReduceMax",      "ReduceMin",
-      "ReduceProd", "ReduceL1",        "ReduceL2",       "ReduceLogSum",
+      "ReduceSum",       "ReduceMean",     "ReduceMax", "ReduceMin",
+      "ReduceProd",      "ReduceL1",       "ReduceL2",  "ReduceLogSum",
       "ReduceLogSumExp", "ReduceSumSquare"};
   for (const char *o : Ops)
     if (op == o)
@@ -172,9 +173,9 @@ bool isReduction(const std::string &op) {
 }
 
 bool isLegacyBroadcastOp(const std::string &op) {
-  static const char *const Ops[] = {"Add", "Sub", "Mul",  "Div",     "Pow",
-                                    "And", "Or",  "Xor",  "Equal",   "Greater",
-                                    "Less"};
+  static const char *const Ops[] = {"Add",   "Sub",     "Mul", "Div",
+                                    "Pow",   "And",     "Or",  "Xor",
+                                    "Equal", "Greater", "Less"};
   for (const char *o : Ops)
     if (op == o)
       return true;
@@ -283,13 +284,12 @@ void upgradeToResize(NodeProto &n, UpgradeSink &sink) {
   }
   if (mode == "bilinear" || mode == "trilinear")
     mode = "linear";
-  check(mode == "nearest" || mode == "linear",
-        "{}: unsupported mode '{}'", describeNode(n), mode);
+  check(mode == "nearest" || mode == "linear", "{}: unsupported mode '{}'",
+        describeNode(n), mode);
   std::string scales;
   if (auto s = takeFloats(n, "scales")) {
-    scales = sink.constant(
-        Tensor::fromVector<float>(*s, {int64_t(s->size())}),
-        nodeLabel(n) + ".scales");
+    scales = sink.constant(Tensor::fromVector<float>(*s, {int64_t(s->size())}),
+                           nodeLabel(n) + ".scales");
   } else {
     scales = inputOr(n, 1);
     check(!scales.empty(), "{}: missing scales", describeNode(n));
@@ -365,6 +365,11 @@ void upgradeNode(NodeProto n, int opset, UpgradeSink &sink) {
     ElementType elem = elementTypeOf(sink, n, 0);
     auto lo = takeFloat(n, "min");
     auto hi = takeFloat(n, "max");
+    // Clip 6 to 10 defaulted to the float range, which clamps infinities.
+    if (opset >= 6 && (elem == ElementType::F32 || elem == ElementType::F64)) {
+      lo = lo.value_or(std::numeric_limits<float>::lowest());
+      hi = hi.value_or(std::numeric_limits<float>::max());
+    }
     if (lo)
       setInput(n, 1, scalarConstant(sink, elem, *lo, nodeLabel(n) + ".min"));
     if (hi)
@@ -375,7 +380,8 @@ void upgradeNode(NodeProto n, int opset, UpgradeSink &sink) {
     if (opset < 12) {
       takeAttr(n, "ratio"); // inference: Dropout is the identity
       if (opset < 10)
-        dropUnusedOutputs(n, 1, sink, "the float mask of Dropout before opset 10");
+        dropUnusedOutputs(n, 1, sink,
+                          "the float mask of Dropout before opset 10");
     }
     return sink.emit(n);
   }
@@ -386,9 +392,9 @@ void upgradeNode(NodeProto n, int opset, UpgradeSink &sink) {
             "{}: BatchNormalization with spatial = 0 is not supported", where);
     }
     if (opset < 14)
-      dropUnusedOutputs(n, 1, sink,
-                        fmt::format("training-mode BatchNormalization (opset {})",
-                                    opset));
+      dropUnusedOutputs(
+          n, 1, sink,
+          fmt::format("training-mode BatchNormalization (opset {})", opset));
     return sink.emit(n);
   }
   if (op == "Upsample" || (op == "Resize" && opset < 11)) {
@@ -408,8 +414,7 @@ void upgradeNode(NodeProto n, int opset, UpgradeSink &sink) {
     setInt(n, "to", id);
     return sink.emit(n);
   }
-  if ((op == "Softmax" || op == "LogSoftmax" || op == "Hardmax") &&
-      opset < 13)
+  if ((op == "Softmax" || op == "LogSoftmax" || op == "Hardmax") && opset < 13)
     return upgradeCoercedSoftmax(n, sink);
   if (op == "Concat" && opset < 4 && !hasAttr(n, "axis")) {
     setInt(n, "axis", 1);
@@ -455,8 +460,8 @@ void upgradeNode(NodeProto n, int opset, UpgradeSink &sink) {
     return sink.emit(n);
   }
   if (op == "Tile" && opset < 6)
-    fail("{}: Tile of opset {} (tiles and axis inputs) is not supported",
-         where, opset);
+    fail("{}: Tile of opset {} (tiles and axis inputs) is not supported", where,
+         opset);
   if (op == "Scan" && opset < 9) {
     // Scan-8 had a leading batch axis on every operand and result. With a
     // static batch of 1 it is Scan-9 between a squeeze and an unsqueeze.
@@ -483,9 +488,8 @@ void upgradeNode(NodeProto n, int opset, UpgradeSink &sink) {
       setInts(scan, "scan_input_directions", *dirs);
     std::vector<std::string> outs;
     for (int i = 0; i < scan.output_size(); ++i) {
-      outs.push_back(scan.output(i).empty()
-                         ? std::string()
-                         : sink.freshName(scan.output(i)));
+      outs.push_back(scan.output(i).empty() ? std::string()
+                                            : sink.freshName(scan.output(i)));
       scan.set_output(i, outs.back());
     }
     sink.emit(scan);

@@ -16,8 +16,7 @@ static std::string readWholeFile(const std::string &path,
                                  const std::string &what) {
   std::error_code ec;
   fs::file_status st = fs::status(path, ec);
-  check(!ec && fs::exists(st), "cannot open {} '{}': no such file", what,
-        path);
+  check(!ec && fs::exists(st), "cannot open {} '{}': no such file", what, path);
   check(!fs::is_directory(st), "cannot read {} '{}': it is a directory", what,
         path);
   std::ifstream in(path, std::ios::binary);
@@ -241,8 +240,10 @@ Tensor readNpyFile(const std::string &path) {
     order = '|';
     code = descr;
   }
-  check(order != '>', "cannot read .npy file '{}': big-endian data ('{}') is "
-        "not supported", path, descr);
+  check(order != '>',
+        "cannot read .npy file '{}': big-endian data ('{}') is "
+        "not supported",
+        path, descr);
   check(order == '<' || order == '|' || order == '=',
         "cannot read .npy file '{}': bad byte order in dtype '{}'", path,
         descr);
@@ -250,13 +251,17 @@ Tensor readNpyFile(const std::string &path) {
   for (const NpyType &t : NpyTypes)
     if (code == t.code)
       type = &t;
-  check(type != nullptr, "cannot read .npy file '{}': dtype '{}' is not "
-        "supported", path, descr);
+  check(type != nullptr,
+        "cannot read .npy file '{}': dtype '{}' is not "
+        "supported",
+        path, descr);
   size_t nonUnit = 0;
   for (int64_t d : shape)
     nonUnit += d != 1;
-  check(!fortran || nonUnit <= 1, "cannot read .npy file '{}': Fortran-order "
-        "arrays are not supported", path);
+  check(!fortran || nonUnit <= 1,
+        "cannot read .npy file '{}': Fortran-order "
+        "arrays are not supported",
+        path);
 
   Tensor t;
   try {

@@ -21,8 +21,7 @@ WindowParams readWindowParams(const Node &node,
   size_t n = kernel.size();
   p.kernel = kernel;
   for (size_t i = 0; i < n; ++i)
-    check(kernel[i] >= 1, "kernel_shape {} must be positive",
-          shapeStr(kernel));
+    check(kernel[i] >= 1, "kernel_shape {} must be positive", shapeStr(kernel));
   p.strides = listOr(node, "strides", n, 1);
   p.dilations = listOr(node, "dilations", n, 1);
   p.pads = listOr(node, "pads", 2 * n, 0);
@@ -30,8 +29,8 @@ WindowParams readWindowParams(const Node &node,
         shapeStr(p.strides), n);
   check(p.dilations.size() == n, "dilations {} must have {} values",
         shapeStr(p.dilations), n);
-  check(p.pads.size() == 2 * n, "pads {} must have {} values",
-        shapeStr(p.pads), 2 * n);
+  check(p.pads.size() == 2 * n, "pads {} must have {} values", shapeStr(p.pads),
+        2 * n);
   for (size_t i = 0; i < n; ++i) {
     check(p.strides[i] >= 1, "strides {} must be positive",
           shapeStr(p.strides));
@@ -79,8 +78,8 @@ int64_t convOutputSize(const WindowParams &p, size_t i, int64_t in) {
 
 std::vector<Dim> convOutputDims(const WindowParams &p,
                                 const std::vector<Dim> &in) {
-  check(in.size() == p.rank(), "{} spatial dimensions, expected {}",
-        in.size(), p.rank());
+  check(in.size() == p.rank(), "{} spatial dimensions, expected {}", in.size(),
+        p.rank());
   std::vector<Dim> out;
   for (size_t i = 0; i < in.size(); ++i) {
     if (in[i].isStatic())
@@ -105,9 +104,8 @@ std::vector<int64_t> resolvePads(const WindowParams &p,
   std::vector<int64_t> pads(2 * n, 0);
   for (size_t i = 0; i < n; ++i) {
     int64_t out = convOutputSize(p, i, in[i]);
-    int64_t total =
-        std::max<int64_t>(0, (out - 1) * p.strides[i] + p.effectiveKernel(i) -
-                                 in[i]);
+    int64_t total = std::max<int64_t>(0, (out - 1) * p.strides[i] +
+                                             p.effectiveKernel(i) - in[i]);
     int64_t small = total / 2, large = total - total / 2;
     // SAME_UPPER puts the extra pad at the end, SAME_LOWER at the beginning.
     pads[i] = p.autoPad == "SAME_UPPER" ? small : large;
@@ -147,7 +145,8 @@ convTransposeGeometry(const WindowParams &p, const std::vector<int64_t> &in,
   g.outSizes.assign(n, 0);
   for (size_t i = 0; i < n; ++i) {
     check(in[i] >= 1, "empty input in spatial dimension {}", i);
-    int64_t full = p.strides[i] * (in[i] - 1) + outPad[i] + p.effectiveKernel(i);
+    int64_t full =
+        p.strides[i] * (in[i] - 1) + outPad[i] + p.effectiveKernel(i);
     if (!requested.empty() || same) {
       int64_t out = !requested.empty() ? requested[i] : in[i] * p.strides[i];
       check(out >= 1, "output_shape {} must be positive",
@@ -176,8 +175,7 @@ std::optional<std::vector<int64_t>> constantInts(const InferContext &ctx,
   const Tensor *t = ctx.constant(i);
   if (!t)
     return std::nullopt;
-  check(isInteger(t->elementType()), "operand {} must be an integer tensor",
-        i);
+  check(isInteger(t->elementType()), "operand {} must be an integer tensor", i);
   return t->toIntVector();
 }
 

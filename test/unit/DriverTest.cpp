@@ -84,16 +84,17 @@ TEST_CASE("compareTensors compares integers and bools exactly", "[driver]") {
   CHECK(!r.passed); // tolerances do not apply to integers
   CHECK_THAT(r.message, Catch::StartsWith("at [1]: actual -2, expected -3"));
   Tensor u = Tensor::fromVector<uint64_t>({~uint64_t(0)}, {1});
-  CHECK(!compareTensors(Tensor::fromVector<uint64_t>({~uint64_t(0) - 1}, {1}),
-                        u)
-             .passed);
-  CHECK_THAT(
-      compareTensors(Tensor::fromVector<uint64_t>({1}, {1}), u).message,
-      Catch::Contains("expected 18446744073709551615"));
-  CompareResult b = compareTensors(Tensor::fromVector<bool>({true, true}, {2}),
-                                   Tensor::fromVector<bool>({true, false}, {2}));
+  CHECK(
+      !compareTensors(Tensor::fromVector<uint64_t>({~uint64_t(0) - 1}, {1}), u)
+           .passed);
+  CHECK_THAT(compareTensors(Tensor::fromVector<uint64_t>({1}, {1}), u).message,
+             Catch::Contains("expected 18446744073709551615"));
+  CompareResult b =
+      compareTensors(Tensor::fromVector<bool>({true, true}, {2}),
+                     Tensor::fromVector<bool>({true, false}, {2}));
   CHECK(!b.passed);
-  CHECK_THAT(b.message, Catch::StartsWith("at [1]: actual true, expected false"));
+  CHECK_THAT(b.message,
+             Catch::StartsWith("at [1]: actual true, expected false"));
 }
 
 TEST_CASE("compareTensors requires identical element type and shape",
@@ -146,8 +147,8 @@ TEST_CASE("input shapes parse NAME=DIMS", "[driver]") {
 TEST_CASE("pinInputShapes pins symbols and re-infers results", "[driver]") {
   Module m;
   Function &f = m.addFunction("main");
-  Value *x = f.addInput("x", TensorType(ElementType::F32,
-                                        {Dim::symbol("N"), Dim(3)}));
+  Value *x =
+      f.addInput("x", TensorType(ElementType::F32, {Dim::symbol("N"), Dim(3)}));
   Node *relu = f.createNode(OpKind::Relu, {x}, {TensorType()});
   refineResultTypes(*relu);
   f.setOutputs({relu->result()});
@@ -219,8 +220,8 @@ TEST_CASE("random inputs are seeded and within range", "[driver]") {
 TEST_CASE("random inputs need static shapes", "[driver]") {
   Module m;
   Function &f = m.addFunction("main");
-  f.addInput("data", TensorType(ElementType::F32, {Dim::symbol("batch"),
-                                                   Dim(3)}));
+  f.addInput("data",
+             TensorType(ElementType::F32, {Dim::symbol("batch"), Dim(3)}));
   CHECK_THROWS_WITH(makeRandomInputs(f, 0),
                     Catch::Contains("symbolic dimension 'batch'") &&
                         Catch::Contains("--input-shape=data="));
@@ -258,8 +259,10 @@ TEST_CASE("errors are classified as unsupported or failed", "[driver]") {
 
 TEST_CASE("exclusion patterns and case lists", "[driver]") {
   CHECK(matchPattern("node/test_adam*", "node/test_adam_multiple"));
-  CHECK(matchPattern("node/test_cast_*STRING*", "node/test_cast_FLOAT_to_STRING"));
-  CHECK(!matchPattern("node/test_cast_*STRING*", "node/test_cast_FLOAT_to_INT"));
+  CHECK(matchPattern("node/test_cast_*STRING*",
+                     "node/test_cast_FLOAT_to_STRING"));
+  CHECK(
+      !matchPattern("node/test_cast_*STRING*", "node/test_cast_FLOAT_to_INT"));
   CHECK(matchPattern("a?c", "abc"));
   CHECK(!matchPattern("a?c", "ac"));
   CHECK(!matchPattern("node/test_momentum*", "pytorch-converted/"
@@ -288,8 +291,7 @@ TEST_CASE("exclusion patterns and case lists", "[driver]") {
   CHECK_THROWS_WITH(readExclusionList(ex), Catch::Contains(":1: expected"));
 }
 
-TEST_CASE("test data binds by name, then by ONNX input position",
-          "[driver]") {
+TEST_CASE("test data binds by name, then by ONNX input position", "[driver]") {
   Module m;
   Function &f = m.addFunction("main");
   f.addInput("a", TensorType(ElementType::F32, std::vector<int64_t>{1}));

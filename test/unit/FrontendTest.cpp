@@ -2,8 +2,8 @@
 // function inlining, diagnostics for bad models, and tensor files.
 #include "kiln/Frontend/OnnxImporter.h"
 #include "kiln/Frontend/TensorFile.h"
-#include "kiln/Interpreter/Interpreter.h"
 #include "kiln/IR/Verifier.h"
+#include "kiln/Interpreter/Interpreter.h"
 
 #include <onnx/onnx_pb.h>
 
@@ -11,6 +11,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <unistd.h>
 
 using namespace kiln;
@@ -157,15 +158,88 @@ TEST_CASE("old-opset attributes that became inputs", "[frontend]") {
   CHECK(nodesOf(f, OpKind::Slice)[0]->numOperands() == 4);
   CHECK(nodesOf(f, OpKind::Pad)[0]->numOperands() == 3);
   CHECK(nodesOf(f, OpKind::Clip)[0]->numOperands() == 3);
-  CHECK(nodesOf(f, OpKind::TopK)[0]->operand(1)->constantValue()->toIntVector() ==
-        std::vector<int64_t>{2});
+  CHECK(
+      nodesOf(f, OpKind::TopK)[0]->operand(1)->constantValue()->toIntVector() ==
+      std::vector<int64_t>{2});
   auto out = Interpreter().run(
-      *m, {Tensor::fromVector<float>({-2, -0.5f, 0.5f, 2, 4, 3, 2, 1}, {2, 4})});
+      *m,
+      {Tensor::fromVector<float>({-2, -0.5f, 0.5f, 2, 4, 3, 2, 1}, {2, 4})});
   CHECK(floats(out[0]) == std::vector<float>{-0.5f, 0.5f, 3, 2});
   CHECK(floats(out[1]) ==
         std::vector<float>{7, -2, -0.5f, 0.5f, 2, 7, 7, 4, 3, 2, 1, 7});
   CHECK(floats(out[2]) == std::vector<float>{-1, -0.5f, 0.5f, 1, 1, 1, 1, 1});
   CHECK(floats(out[3]) == std::vector<float>{2, 0.5f, 4, 3});
+}
+
+TEST_CASE("deprecated and legacy op forms are rewritten", "[frontend]") {
+  // Upsample (opset 9) becomes Resize with Upsample's coordinate mapping.
+  auto up = importOnnxText(R"(
+    <ir_version: 4, opset_import: ["" : 9]>
+    agraph (float[1,1,2,2] X) => (float[1,1,4,4] Y) {
+      S = Constant <value = float[4] {1.0, 1.0, 2.0, 2.0}> ()
+      Y = Upsample <mode = "nearest"> (X, S)
+    })");
+  auto resizes = nodesOf(up->main(), OpKind::Resize);
+  REQUIRE(resizes.size() == 1);
+  CHECK(resizes[0]->getString("coordinate_transformation_mode") ==
+        "asymmetric");
+  CHECK(resizes[0]->getString("nearest_mode") == "floor");
+  CHECK(!resizes[0]->hasOperand(1)); // no roi
+  auto y = Interpreter().run(
+      *up, {Tensor::fromVector<float>({1, 2, 3, 4}, {1, 1, 2, 2})});
+  CHECK(floats(y[0]) ==
+        std::vector<float>{1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4});
+
+  auto scatter = importOnnxText(R"(
+    <ir_version: 5, opset_import: ["" : 10]>
+    agraph (float[3] X, int64[1] I, float[1] U) => (float[3] Y) {
+      Y = Scatter <axis = 0> (X, I, U)
+    })");
+  CHECK(nodesOf(scatter->main(), OpKind::ScatterElements).size() == 1);
+
+  // Opset 6: inference-mode BatchNormalization and Dropout lose their
+  // training attributes and unused training outputs.
+  auto bn = importOnnxText(R"(
+    <ir_version: 3, opset_import: ["" : 6]>
+    agraph (float[1,2,1,1] X) => (float[1,2,1,1] Z) {
+      s = Constant <value = float[2] {1.0, 2.0}> ()
+      b = Constant <value = float[2] {0.0, 1.0}> ()
+      m = Constant <value = float[2] {0.0, 0.0}> ()
+      v = Constant <value = float[2] {1.0, 1.0}> ()
+      Y, mean, var = BatchNormalization <is_test = 1, spatial = 1,
+                                        epsilon = 0.0> (X, s, b, m, v)
+      Z, mask = Dropout <is_test = 1, ratio = 0.3> (Y)
+    })");
+  auto bns = nodesOf(bn->main(), OpKind::BatchNormalization);
+  REQUIRE(bns.size() == 1);
+  CHECK(bns[0]->numResults() == 1);
+  CHECK(!bns[0]->hasAttr("is_test"));
+  auto drops = nodesOf(bn->main(), OpKind::Dropout);
+  REQUIRE(drops.size() == 1);
+  CHECK(drops[0]->attrs().empty());
+  auto z =
+      Interpreter().run(*bn, {Tensor::fromVector<float>({3, 4}, {1, 2, 1, 1})});
+  CHECK(floats(z[0]) == std::vector<float>{3, 9});
+
+  // Opset 1 named Cast's target type; opset 3 defaulted Concat's axis to 1.
+  auto cast = importOnnxText(R"(
+    <ir_version: 3, opset_import: ["" : 3]>
+    agraph (float[2,1] X) => (double[2,2] Y) {
+      C = Concat (X, X)
+      Y = Cast <to = "DOUBLE"> (C)
+    })");
+  CHECK(nodesOf(cast->main(), OpKind::Concat)[0]->getInt("axis") == 1);
+  CHECK(nodesOf(cast->main(), OpKind::Cast)[0]->getInt("to") == 11);
+  CHECK(cast->main().outputs()[0]->type().str() == "f64[2,2]");
+
+  // Clip 6 to 10 defaulted to the float range.
+  auto clip = importOnnxText(R"(
+    <ir_version: 3, opset_import: ["" : 6]>
+    agraph (float[2] X) => (float[2] Y) { Y = Clip <min = 0.0> (X) })");
+  const Node &c = *nodesOf(clip->main(), OpKind::Clip)[0];
+  REQUIRE(c.numOperands() == 3);
+  CHECK(c.operand(2)->constantValue()->getDouble(0) ==
+        double(std::numeric_limits<float>::max()));
 }
 
 TEST_CASE("Softmax before opset 13 flattens at its axis", "[frontend]") {
@@ -204,8 +278,7 @@ TEST_CASE("legacy broadcasting of opset 6 with an axis", "[frontend]") {
   std::vector<float> a(12, 0.0f);
   auto y = Interpreter().run(*m, {Tensor::fromVector<float>(a, {2, 3, 2}),
                                   Tensor::fromVector<float>({1, 2, 3}, {3})});
-  CHECK(floats(y[0]) ==
-        std::vector<float>{1, 1, 2, 2, 3, 3, 1, 1, 2, 2, 3, 3});
+  CHECK(floats(y[0]) == std::vector<float>{1, 1, 2, 2, 3, 3, 1, 1, 2, 2, 3, 3});
 }
 
 TEST_CASE("If branches capture values of the enclosing graph", "[frontend]") {
@@ -303,8 +376,7 @@ TEST_CASE("pinned input shapes make symbolic dims static", "[frontend]") {
                     Catch::Contains("dimension 1 is 3 in the model, not 5"));
 }
 
-TEST_CASE("a real ONNX test model imports with inferred types",
-          "[frontend]") {
+TEST_CASE("a real ONNX test model imports with inferred types", "[frontend]") {
   std::string path = "/usr/share/libonnx-testdata/data/node/"
                      "test_conv_with_strides_padding/model.onnx";
   if (!fs::exists(path))
@@ -316,6 +388,30 @@ TEST_CASE("a real ONNX test model imports with inferred types",
   CHECK(convs[0]->result()->type().str() == "f32[1,1,4,3]");
   CHECK(m->main().inputs()[0]->type().str() == "f32[1,1,7,5]");
   CHECK_NOTHROW(verify(*m));
+
+  std::string data = "/usr/share/libonnx-testdata/data/";
+  // Opset 11 Loop: the body's Unsqueeze takes its axes as an input and the
+  // scan output's length comes from the constant trip count's data.
+  auto loop = importOnnxFile(data + "node/test_loop11/model.onnx");
+  REQUIRE(loop->main().outputs().size() == 2);
+  CHECK(loop->main().outputs()[0]->type().str() == "f32[1]");
+  CHECK(loop->main().outputs()[1]->type().elementType() == ElementType::F32);
+  const Function &body =
+      nodesOf(loop->main(), OpKind::Loop)[0]->getGraph("body");
+  CHECK(body.parentScope() == &loop->main());
+  for (const Node *u : nodesOf(body, OpKind::Unsqueeze))
+    CHECK(u->numOperands() == 2);
+
+  // Opset 8 Scan with its batch axis, opset 6 BatchNormalization.
+  auto scan = importOnnxFile(data + "node/test_scan_sum/model.onnx");
+  CHECK(nodesOf(scan->main(), OpKind::Scan).size() == 1);
+  CHECK(scan->main().outputs()[1]->type().str() == "f32[1,3,2]");
+  auto bn = importOnnxFile(
+      data + "pytorch-converted/test_BatchNorm2d_eval/model.onnx");
+  auto bns = nodesOf(bn->main(), OpKind::BatchNormalization);
+  REQUIRE(bns.size() == 1);
+  CHECK(bns[0]->numResults() == 1);
+  CHECK(bn->main().outputs()[0]->type().str() == "f32[2,3,6,6]");
 }
 
 TEST_CASE("malformed models are rejected with a diagnostic", "[frontend]") {
@@ -348,6 +444,13 @@ TEST_CASE("malformed models are rejected with a diagnostic", "[frontend]") {
     g (float[2] x) => (float[2] y) { y = Relu(x) })",
           "unsupported ONNX opset 1000");
   rejects("this is not onnx", "cannot parse ONNX text");
+  rejects(R"(<ir_version: 8, opset_import: ["" : 17]> g () => () { })",
+          "the graph has no outputs");
+  rejects(R"(<ir_version: 8, opset_import: ["" : 17, "local" : 1]>
+    g (float[2] x) => (float[2] y) { y = local.f(x) }
+    <domain: "local", opset_import: ["" : 17, "local" : 1]>
+    f (a) => (b) { b = local.f(a) })",
+          "model function 'f' calls itself");
 
   CHECK_THROWS_WITH(importOnnxFile("/nonexistent/model.onnx"),
                     Catch::Contains("no such file"));
@@ -401,12 +504,12 @@ TEST_CASE("initializers may live in external data files", "[frontend]") {
   auto y = Interpreter().run(*m, {Tensor::fromVector<float>({1, 2}, {2})});
   CHECK(floats(y[0]) == std::vector<float>{11, 22});
 
-  CHECK_THROWS_WITH(importOnnxBytes(withLocation("missing.bin", 0),
-                                    dir.string()),
-                    Catch::Contains("not found"));
-  CHECK_THROWS_WITH(importOnnxBytes(withLocation("weights.bin", 8),
-                                    dir.string()),
-                    Catch::Contains("outside file"));
+  CHECK_THROWS_WITH(
+      importOnnxBytes(withLocation("missing.bin", 0), dir.string()),
+      Catch::Contains("not found"));
+  CHECK_THROWS_WITH(
+      importOnnxBytes(withLocation("weights.bin", 8), dir.string()),
+      Catch::Contains("outside file"));
   CHECK_THROWS_WITH(importOnnxBytes(withLocation("../weights.bin", 0),
                                     (dir / "sub").string()),
                     Catch::Contains("escapes the model directory"));
@@ -491,8 +594,8 @@ TEST_CASE("TensorProto files round-trip and decode typed fields",
   p.add_dims(1);
   p.add_uint64_data(uint64_t(1) << 63);
   p.SerializeToString(&bytes);
-  CHECK(tensorFromProtoBytes(bytes, ".").data<uint64_t>()[0] ==
-        uint64_t(1) << 63);
+  CHECK(tensorFromProtoBytes(bytes, ".").data<uint64_t>()[0] == uint64_t(1)
+                                                                    << 63);
 
   p.Clear();
   p.set_data_type(onnx::TensorProto::STRING);

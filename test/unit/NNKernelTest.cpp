@@ -1,6 +1,7 @@
 // Type inference and interpreter kernels of the convolution, matrix
 // product, pooling, normalization and Dropout ops of IR/ops/NN.def, checked
 // against hand-computed ONNX results.
+#include "kiln/IR/Einsum.h"
 #include "kiln/IR/InferUtils.h"
 #include "kiln/IR/Module.h"
 #include "kiln/Interpreter/Interpreter.h"
@@ -34,9 +35,8 @@ struct OneNode {
       c->setAttr("value", *t);
       values.push_back(c->result());
     }
-    node = f->createNode(kind, values,
-                         std::vector<TensorType>(numResults, TensorType()),
-                         "n0");
+    node = f->createNode(
+        kind, values, std::vector<TensorType>(numResults, TensorType()), "n0");
     for (const auto &[name, value] : attrs)
       node->setAttr(name, value);
     refineResultTypes(*node);
@@ -56,9 +56,8 @@ std::string inferOn(OpKind kind, const std::vector<TensorType> &inputs,
   std::vector<Value *> values;
   for (size_t i = 0; i < inputs.size(); ++i)
     values.push_back(f.addInput("in" + std::to_string(i), inputs[i]));
-  Node *n = f.createNode(kind, values,
-                         std::vector<TensorType>(numResults, TensorType()),
-                         "n0");
+  Node *n = f.createNode(
+      kind, values, std::vector<TensorType>(numResults, TensorType()), "n0");
   for (const auto &[name, value] : attrs)
     n->setAttr(name, value);
   refineResultTypes(*n);
@@ -172,17 +171,16 @@ TEST_CASE("Conv inference checks ranks and channels", "[conv]") {
                 {f32({Dim::symbol("N"), 3, 224, 224}), f32({64, 3, 7, 7})},
                 {{"pads", Ints{3, 3, 3, 3}}, {"strides", Ints{2, 2}}}) ==
         "f32[N,64,112,112]");
-  CHECK(inferOn(OpKind::Conv,
-                {f32({1, 3, Dim::symbol("H"), 8}), f32({4, 3, 3, 3})}) ==
-        "f32[1,4,?,6]");
-  CHECK_THROWS_WITH(
-      inferOn(OpKind::Conv, {f32({1, 3, 8, 8}), f32({4, 3, 3})}),
-      Catch::Contains("weight rank 3") && Catch::Contains("input rank 4"));
-  CHECK_THROWS_WITH(
-      inferOn(OpKind::Conv, {f32({1, 4, 8, 8}), f32({4, 1, 3, 3})},
-              {{"group", 2}}),
-      Catch::Contains("input has 4 channels") &&
-          Catch::Contains("group 2 expects 2"));
+  CHECK(inferOn(OpKind::Conv, {f32({1, 3, Dim::symbol("H"), 8}),
+                               f32({4, 3, 3, 3})}) == "f32[1,4,?,6]");
+  CHECK_THROWS_WITH(inferOn(OpKind::Conv, {f32({1, 3, 8, 8}), f32({4, 3, 3})}),
+                    Catch::Contains("weight rank 3") &&
+                        Catch::Contains("input rank 4"));
+  CHECK_THROWS_WITH(inferOn(OpKind::Conv,
+                            {f32({1, 4, 8, 8}), f32({4, 1, 3, 3})},
+                            {{"group", 2}}),
+                    Catch::Contains("input has 4 channels") &&
+                        Catch::Contains("group 2 expects 2"));
 }
 
 TEST_CASE("ConvTranspose handles strides, pads and output size", "[conv]") {
@@ -196,8 +194,7 @@ TEST_CASE("ConvTranspose handles strides, pads and output size", "[conv]") {
   CHECK(doubles(cropped.run()[0]) == std::vector<double>{1, 3, 2, 5, 3});
   OneNode extra(OpKind::ConvTranspose, {&x, &w},
                 {{"strides", Ints{2}}, {"output_padding", Ints{1}}});
-  CHECK(doubles(extra.run()[0]) ==
-        std::vector<double>{1, 1, 3, 2, 5, 3, 3, 0});
+  CHECK(doubles(extra.run()[0]) == std::vector<double>{1, 1, 3, 2, 5, 3, 3, 0});
   OneNode shaped(OpKind::ConvTranspose, {&x, &w},
                  {{"strides", Ints{2}}, {"output_shape", Ints{8}}});
   CHECK(shaped.type() == "f32[1,1,8]");
@@ -275,8 +272,7 @@ TEST_CASE("Einsum parses general equations", "[einsum]") {
   CHECK(doubles(einsum("ii", {&a})) == std::vector<double>{5});
   CHECK(doubles(einsum("ij->", {&a})) == std::vector<double>{10});
   CHECK(doubles(einsum("ji", {&a})) == std::vector<double>{1, 3, 2, 4});
-  CHECK(doubles(einsum("i j -> j i", {&a})) ==
-        std::vector<double>{1, 3, 2, 4});
+  CHECK(doubles(einsum("i j -> j i", {&a})) == std::vector<double>{1, 3, 2, 4});
   Tensor x = iota({2, 2, 3});
   Tensor y = iota({3});
   CHECK(doubles(einsum("...j,j->...", {&x, &y})) ==
@@ -284,24 +280,32 @@ TEST_CASE("Einsum parses general equations", "[einsum]") {
   CHECK(doubles(einsum("bij->bji", {&x}))[1] == 3);
   OneNode ell(OpKind::Einsum, {&x}, {{"equation", "...ij->...ji"}});
   CHECK(ell.type() == "f32[2,3,2]");
-  CHECK_THROWS_WITH(
-      OneNode(OpKind::Einsum, {&x}, {{"equation", "bii->bi"}}),
-      Catch::Contains("has size 3"));
+  CHECK_THROWS_WITH(OneNode(OpKind::Einsum, {&x}, {{"equation", "bii->bi"}}),
+                    Catch::Contains("has size 3"));
   Tensor sq = iota({2, 3, 3});
   CHECK(doubles(einsum("bii->bi", {&sq})) ==
         std::vector<double>{0, 4, 8, 9, 13, 17});
-  CHECK_THROWS_WITH(
-      OneNode(OpKind::Einsum, {&a}, {{"equation", "ij->ik"}}),
-      Catch::Contains("not in any input"));
+  CHECK_THROWS_WITH(OneNode(OpKind::Einsum, {&a}, {{"equation", "ij->ik"}}),
+                    Catch::Contains("not in any input"));
   CHECK_THROWS_WITH(OneNode(OpKind::Einsum, {&a}, {{"equation", "ijk"}}),
                     Catch::Contains("has 3 labels but operand 0 has rank 2"));
 }
 
+TEST_CASE("malformed einsum equations are diagnosed", "[einsum]") {
+  for (const char *eq : {"ij->jj", "i.j", "ij->ij->", "i1", "ij,jk", "..i.."}) {
+    INFO(eq);
+    CHECK_THROWS_AS(parseEinsum(eq, {2}), Error);
+  }
+  EinsumEquation e = parseEinsum("...ij,...jk", {4, 2});
+  CHECK(e.numEllipsisDims == 2);
+  CHECK(e.inputs[1] == std::vector<int>{'j' - 'a', 'k' - 'a'});
+  CHECK(e.output == std::vector<int>{52, 53, 'i' - 'a', 'k' - 'a'});
+}
+
 TEST_CASE("MaxPool with ceil_mode and indices", "[pool]") {
   Tensor x = iota({1, 1, 4, 4});
-  std::map<std::string, Attribute> attrs = {{"kernel_shape", Ints{3, 3}},
-                                            {"strides", Ints{2, 2}},
-                                            {"ceil_mode", 1}};
+  std::map<std::string, Attribute> attrs = {
+      {"kernel_shape", Ints{3, 3}}, {"strides", Ints{2, 2}}, {"ceil_mode", 1}};
   OneNode pool(OpKind::MaxPool, {&x}, attrs, 2);
   CHECK(pool.type(0) == "f32[1,1,2,2]");
   CHECK(pool.type(1) == "i64[1,1,2,2]");
@@ -359,7 +363,8 @@ TEST_CASE("MaxUnpool scatters and validates indices", "[pool]") {
   OneNode unpool(OpKind::MaxUnpool, {&x, &idx},
                  {{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}});
   CHECK(unpool.type() == "f32[1,1,2,4]");
-  CHECK(doubles(unpool.run()[0]) == std::vector<double>{0, 5, 0, 0, 0, 0, 7, 0});
+  CHECK(doubles(unpool.run()[0]) ==
+        std::vector<double>{0, 5, 0, 0, 0, 0, 7, 0});
   Tensor bad = Tensor::fromVector<int64_t>({1, 8}, {1, 1, 1, 2});
   OneNode oob(OpKind::MaxUnpool, {&x, &bad},
               {{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}});
@@ -380,8 +385,7 @@ TEST_CASE("BatchNormalization in inference and training mode", "[norm]") {
   OneNode inf(OpKind::BatchNormalization, {&x, &scale, &bias, &mean, &var},
               {{"epsilon", 0.0f}});
   checkClose(inf.run()[0], {-0.5, -1.8, 4, 5});
-  OneNode train(OpKind::BatchNormalization,
-                {&x, &scale, &bias, &mean, &var},
+  OneNode train(OpKind::BatchNormalization, {&x, &scale, &bias, &mean, &var},
                 {{"epsilon", 0.0f}, {"training_mode", 1}}, 3);
   std::vector<Tensor> r = train.run();
   // Batch stats: channel 0 {1, 10}: mean 5.5, var 20.25; channel 1 {3, 20}:

@@ -34,9 +34,8 @@ struct OneNode {
       c->setAttr("value", *t);
       values.push_back(c->result());
     }
-    node = f->createNode(kind, values,
-                         std::vector<TensorType>(numResults, TensorType()),
-                         "n0");
+    node = f->createNode(
+        kind, values, std::vector<TensorType>(numResults, TensorType()), "n0");
     for (const auto &[name, value] : attrs)
       node->setAttr(name, value);
     refineResultTypes(*node);
@@ -188,8 +187,7 @@ TEST_CASE("Softmax, LogSoftmax and Hardmax work on any axis", "[softmax]") {
   double e1 = std::exp(1.0);
   checkClose(stable.run()[0], {1 / (1 + e1), e1 / (1 + e1)});
   OneNode logSoft(OpKind::LogSoftmax, {&big});
-  checkClose(logSoft.run()[0],
-             {-std::log(1 + e1), 1 - std::log(1 + e1)}, 1e-4);
+  checkClose(logSoft.run()[0], {-std::log(1 + e1), 1 - std::log(1 + e1)}, 1e-4);
   Tensor tie = Tensor::fromVector<float>({2, 5, 5, 1}, {2, 2});
   OneNode hard(OpKind::Hardmax, {&tie}, {{"axis", -1}});
   CHECK(doubles(hard.run()[0]) == std::vector<double>{0, 1, 1, 0});
@@ -214,8 +212,7 @@ TEST_CASE("CumSum supports exclusive and reverse", "[cumsum]") {
   Tensor m = Tensor::fromVector<int64_t>({1, 2, 3, 4, 5, 6}, {2, 3});
   Tensor ax = vec<int64_t>({-1});
   OneNode rows(OpKind::CumSum, {&m, &ax});
-  CHECK(rows.run()[0].toIntVector() ==
-        std::vector<int64_t>{1, 3, 6, 4, 9, 15});
+  CHECK(rows.run()[0].toIntVector() == std::vector<int64_t>{1, 3, 6, 4, 9, 15});
 }
 
 TEST_CASE("TopK breaks ties by the lower index", "[topk]") {

@@ -69,11 +69,11 @@ static cl::opt<bool>
             cl::desc("Print full messages and the time of each case"),
             cl::cat(confCategory));
 static cl::opt<double> relTol("rtol",
-                            cl::desc("Relative tolerance (default 1e-3)"),
-                            cl::init(kDefaultRtol), cl::cat(confCategory));
+                              cl::desc("Relative tolerance (default 1e-3)"),
+                              cl::init(kDefaultRtol), cl::cat(confCategory));
 static cl::opt<double> absTol("atol",
-                            cl::desc("Absolute tolerance (default 1e-7)"),
-                            cl::init(kDefaultAtol), cl::cat(confCategory));
+                              cl::desc("Absolute tolerance (default 1e-7)"),
+                              cl::init(kDefaultAtol), cl::cat(confCategory));
 static cl::opt<unsigned>
     timeout("timeout",
             cl::desc("Per-case time limit in seconds (default 300; 0 = "
@@ -220,10 +220,10 @@ static int conformanceMain() {
   if (!filterRegex && suiteDirs.empty())
     for (const Exclusion &e : exclusions)
       if (!usedExclusions.count(&e))
-        reportWarning(toolName, fmt::format("{}:{}: exclusion '{}' matches "
-                                            "no case",
-                                            std::string(excludeFile), e.line,
-                                            e.pattern));
+        reportWarning(toolName,
+                      fmt::format("{}:{}: exclusion '{}' matches "
+                                  "no case",
+                                  std::string(excludeFile), e.line, e.pattern));
 
   unsigned regressions = 0;
   std::set<std::string> expectedSet(expected.begin(), expected.end());
@@ -252,22 +252,22 @@ static int conformanceMain() {
                    "--write-passing\n";
   }
   if (!writePassing.empty())
-    writeCaseList(writePassing,
-                  std::vector<std::string>(passing.begin(), passing.end()),
-                  "Conformance cases that pass on target '" + target +
-                      "'.\nRegenerate with kiln-conformance --target=" +
-                      target + " --write-passing=FILE (see "
-                               "docs/conformance.md).");
+    writeCaseList(
+        writePassing, std::vector<std::string>(passing.begin(), passing.end()),
+        "Conformance cases that pass on target '" + target +
+            "'.\nRegenerate with kiln-conformance --target=" + target +
+            " --write-passing=FILE (see "
+            "docs/conformance.md).");
 
   std::cout << fmt::format("conformance: {} passed, {} failed, {} unsupported "
                            "of {}",
                            passed, failed, unsupported, cases.size())
             << std::endl;
   if (regressions)
-    return reportError(toolName, fmt::format("{} regression{} against '{}'",
-                                             regressions,
-                                             regressions == 1 ? "" : "s",
-                                             std::string(expectFile)));
+    return reportError(toolName,
+                       fmt::format("{} regression{} against '{}'", regressions,
+                                   regressions == 1 ? "" : "s",
+                                   std::string(expectFile)));
   return 0;
 }
 

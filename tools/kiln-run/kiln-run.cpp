@@ -63,13 +63,13 @@ static cl::opt<std::string>
                        "outputs"),
               cl::value_desc("DIR"), cl::cat(runCategory));
 static cl::opt<double> relTol("rtol",
-                            cl::desc("Relative tolerance for float outputs "
-                                     "(default 1e-3)"),
-                            cl::init(kDefaultRtol), cl::cat(runCategory));
+                              cl::desc("Relative tolerance for float outputs "
+                                       "(default 1e-3)"),
+                              cl::init(kDefaultRtol), cl::cat(runCategory));
 static cl::opt<double> absTol("atol",
-                            cl::desc("Absolute tolerance for float outputs "
-                                     "(default 1e-7)"),
-                            cl::init(kDefaultAtol), cl::cat(runCategory));
+                              cl::desc("Absolute tolerance for float outputs "
+                                       "(default 1e-7)"),
+                              cl::init(kDefaultAtol), cl::cat(runCategory));
 static cl::opt<std::string>
     outputDir("output-dir",
               cl::desc("Write each output to DIR/<name>.npy (created if "
@@ -178,8 +178,7 @@ static int runMain() {
     std::optional<OnnxGraphInputs> graph;
     if (modelFormatForPath(modelPath) == ModelFormat::OnnxBinary)
       graph = summarizeOnnxModel(modelPath).inputs;
-    std::vector<Tensor> bound =
-        bindInputs(f, data, graph ? &*graph : nullptr);
+    std::vector<Tensor> bound = bindInputs(f, data, graph ? &*graph : nullptr);
     for (size_t i = 0; i < numInputs; ++i)
       if (!inputs[i])
         inputs[i] = bound[i];
@@ -192,9 +191,9 @@ static int runMain() {
       requireStaticInput(*f.inputs()[i]);
       inputs[i] = makeRandomTensor(f.inputs()[i]->type(), seed + i);
     } else {
-      unbound += fmt::format("{}'{}' ({})", unbound.empty() ? "" : ", ",
-                             f.inputs()[i]->name(),
-                             f.inputs()[i]->type().str());
+      unbound +=
+          fmt::format("{}'{}' ({})", unbound.empty() ? "" : ", ",
+                      f.inputs()[i]->name(), f.inputs()[i]->type().str());
     }
   }
   check(unbound.empty(),
@@ -230,8 +229,7 @@ static int runMain() {
     const std::string &name = f.outputs()[i]->name();
     auto it = expected.find(i);
     if (it == expected.end()) {
-      std::cout << name << ": " << formatTensor(outputs[i], printLimit)
-                << "\n";
+      std::cout << name << ": " << formatTensor(outputs[i], printLimit) << "\n";
     } else {
       CompareResult r = compareTensors(
           outputs[i],
@@ -248,8 +246,9 @@ static int runMain() {
       std::string file = fileNameFor(name);
       for (unsigned k = 1; !usedFiles.insert(file).second; ++k)
         file = fileNameFor(name) + "_" + std::to_string(k);
-      writeNpyFile((fs::path(std::string(outputDir)) / (file + ".npy")).string(),
-                   outputs[i]);
+      writeNpyFile(
+          (fs::path(std::string(outputDir)) / (file + ".npy")).string(),
+          outputs[i]);
     }
   }
   std::cout.flush();

@@ -1,4 +1,5 @@
-//===- CaseLists.h - expectation and exclusion lists -------------*- C++ -*-===//
+//===- CaseLists.h - expectation and exclusion lists -------------*- C++
+//-*-===//
 // The checked-in lists that drive conformance: cases expected to pass, and
 // cases excluded by design with the reason why.
 //===----------------------------------------------------------------------===//

@@ -1,4 +1,5 @@
-//===- ModelLoader.h - load a model file of any supported format -*- C++ -*-===//
+//===- ModelLoader.h - load a model file of any supported format -*- C++
+//-*-===//
 // Chooses the reader by file extension (ONNX binary, ONNX text, Kiln IR text),
 // pins input shapes and verifies the result; shared by all tools.
 //===----------------------------------------------------------------------===//

@@ -1,4 +1,5 @@
-//===- InferUtils.h - helpers shared by type inference functions -*- C++ -*-===//
+//===- InferUtils.h - helpers shared by type inference functions -*- C++
+//-*-===//
 // Sliding-window geometry (conv/pool output sizes, auto_pad resolution) and
 // small shape helpers used by several inference functions and kernels.
 //===----------------------------------------------------------------------===//

@@ -100,8 +100,7 @@ void inferConv(InferContext &ctx) {
       ctx.error("bias must be 1-D, not {}", b.str());
     if (b.isRanked() && b.dim(0).isStatic() && m.isStatic() &&
         b.dim(0).size() != m.size())
-      ctx.error("bias {} does not match {} output channels", b.str(),
-                m.size());
+      ctx.error("bias {} does not match {} output channels", b.str(), m.size());
   }
   size_t spatial = x.rank() - 2;
   std::vector<Dim> dims = {x.dim(0), m};
@@ -153,8 +152,7 @@ void inferConvTranspose(InferContext &ctx) {
       ctx.error("bias must be 1-D, not {}", b.str());
     if (b.isRanked() && b.dim(0).isStatic() && m.isStatic() &&
         b.dim(0).size() != m.size())
-      ctx.error("bias {} does not match {} output channels", b.str(),
-                m.size());
+      ctx.error("bias {} does not match {} output channels", b.str(), m.size());
   }
   size_t spatial = x.rank() - 2;
   std::vector<Dim> dims = {x.dim(0), m};

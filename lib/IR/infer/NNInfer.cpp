@@ -7,8 +7,8 @@ namespace kiln {
 static void requireSameElementType(InferContext &ctx, size_t i, size_t j) {
   ElementType a = ctx.input(i).elementType(), b = ctx.input(j).elementType();
   if (a != b)
-    ctx.error("operands {} and {} have different element types {} and {}", i,
-              j, toString(a), toString(b));
+    ctx.error("operands {} and {} have different element types {} and {}", i, j,
+              toString(a), toString(b));
 }
 
 // Two dims that must be equal: returns the more specific one, or throws if
@@ -39,8 +39,7 @@ void inferMatMul(InferContext &ctx) {
     return;
   }
   if (a.rank() == 0 || b.rank() == 0)
-    ctx.error("operands must have rank >= 1, not {} and {}", a.str(),
-              b.str());
+    ctx.error("operands must have rank >= 1, not {} and {}", a.str(), b.str());
   std::vector<Dim> ad = a.dims(), bd = b.dims();
   if (ad.size() == 1)
     ad.insert(ad.begin(), Dim(1));

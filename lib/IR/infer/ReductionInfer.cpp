@@ -133,8 +133,7 @@ void inferCumSum(InferContext &ctx) {
     ctx.error("unsupported element type {}", toString(e));
   if (axis.elementType() != ElementType::I32 &&
       axis.elementType() != ElementType::I64)
-    ctx.error("axis must be i32 or i64, not {}",
-              toString(axis.elementType()));
+    ctx.error("axis must be i32 or i64, not {}", toString(axis.elementType()));
   if (axis.isRanked() && (axis.rank() > 1 || axis.numElements() > 1))
     ctx.error("axis must be a scalar, not {}", axis.str());
   if (std::optional<std::vector<int64_t>> a = constantInts(ctx, 1))

@@ -28,8 +28,7 @@ void evalDropout(EvalContext &ctx) {
   bool training = false;
   if (const Tensor *t = ctx.inputOrNull(2)) {
     if (t->elementType() != ElementType::Bool || t->numElements() != 1)
-      ctx.error("training_mode must be a bool scalar, not {}",
-                t->type().str());
+      ctx.error("training_mode must be a bool scalar, not {}", t->type().str());
     training = t->getInt(0) != 0;
   }
   Tensor mask(ElementType::Bool, x.shape());

@@ -4,24 +4,23 @@
 // general (diagonals, reductions, ellipsis broadcasting). Floats compute in
 // double, integers wrap modulo 2^64.
 //===----------------------------------------------------------------------===//
-#include "NNKernelUtils.h"
 #include "kiln/IR/Einsum.h"
+#include "NNKernelUtils.h"
 
 namespace kiln {
 
 namespace {
 // Label sizes and, per operand, the stride each label contributes.
 struct EinsumPlan {
-  std::vector<int> labels;              // all labels in use
-  std::vector<int64_t> sizes;           // size of each entry of `labels`
+  std::vector<int> labels;                     // all labels in use
+  std::vector<int64_t> sizes;                  // size of each entry of `labels`
   std::vector<std::vector<int64_t>> opStrides; // [operand][label entry]
-  std::vector<int64_t> outStrides;      // [label entry]
+  std::vector<int64_t> outStrides;             // [label entry]
   std::vector<int64_t> outShape;
 };
 } // namespace
 
-static EinsumPlan planEinsum(const EvalContext &ctx,
-                             const EinsumEquation &eq) {
+static EinsumPlan planEinsum(const EvalContext &ctx, const EinsumEquation &eq) {
   EinsumPlan plan;
   std::vector<int64_t> size(eq.numLabels, -1);
   for (size_t i = 0; i < eq.inputs.size(); ++i) {

@@ -12,8 +12,8 @@ static std::vector<double> channelVector(const EvalContext &ctx, size_t i,
                                          int64_t c) {
   const Tensor &t = floatInput(ctx, i);
   if (t.rank() != 1 || t.dim(0) != c)
-    ctx.error("operand {} has shape {}, expected [{}]", i,
-              shapeStr(t.shape()), c);
+    ctx.error("operand {} has shape {}, expected [{}]", i, shapeStr(t.shape()),
+              c);
   return toDoubles(t);
 }
 
@@ -61,10 +61,9 @@ void evalBatchNormalization(EvalContext &ctx) {
     for (int64_t ch = 0; ch < c; ++ch) {
       double inv = 1.0 / std::sqrt(useVar[size_t(ch)] + eps);
       for (int64_t s = 0; s < spatial; ++s)
-        y[at(img, ch, s)] =
-            (xv[at(img, ch, s)] - useMean[size_t(ch)]) * inv *
-                scale[size_t(ch)] +
-            bias[size_t(ch)];
+        y[at(img, ch, s)] = (xv[at(img, ch, s)] - useMean[size_t(ch)]) * inv *
+                                scale[size_t(ch)] +
+                            bias[size_t(ch)];
     }
   ctx.outputs[0] = fromDoubles(x.elementType(), x.shape(), y);
   for (size_t r = 1; r < ctx.numOutputs(); ++r) {
@@ -76,8 +75,7 @@ void evalBatchNormalization(EvalContext &ctx) {
     for (int64_t ch = 0; ch < c; ++ch)
       run[size_t(ch)] =
           in[size_t(ch)] * momentum + cur[size_t(ch)] * (1 - momentum);
-    ctx.outputs[r] =
-        fromDoubles(ctx.input(r + 2).elementType(), {c}, run);
+    ctx.outputs[r] = fromDoubles(ctx.input(r + 2).elementType(), {c}, run);
   }
 }
 
@@ -106,9 +104,9 @@ void evalInstanceNormalization(EvalContext &ctx) {
       double var = spatial ? sq / double(spatial) : 0.0;
       double inv = 1.0 / std::sqrt(var + eps);
       for (int64_t s = 0; s < spatial; ++s)
-        y[base + size_t(s)] = (xv[base + size_t(s)] - mu) * inv *
-                                  scale[size_t(ch)] +
-                              bias[size_t(ch)];
+        y[base + size_t(s)] =
+            (xv[base + size_t(s)] - mu) * inv * scale[size_t(ch)] +
+            bias[size_t(ch)];
     }
   ctx.outputs[0] = fromDoubles(x.elementType(), x.shape(), y);
 }

@@ -82,8 +82,8 @@ static int64_t windowTaps(const PoolPlan &plan,
 static void evalFloatPool(EvalContext &ctx, PoolKind kind) {
   const Tensor &x = floatInput(ctx, 0);
   PoolPlan plan = planPool(ctx, x);
-  bool includePad = kind == PoolKind::Average &&
-                    ctx.node.getInt("count_include_pad") != 0;
+  bool includePad =
+      kind == PoolKind::Average && ctx.node.getInt("count_include_pad") != 0;
   double pNorm = kind == PoolKind::Lp ? double(ctx.node.getInt("p")) : 2.0;
   if (kind == PoolKind::Lp && pNorm <= 0)
     ctx.error("p = {} must be positive", pNorm);
@@ -99,8 +99,8 @@ static void evalFloatPool(EvalContext &ctx, PoolKind kind) {
       const double *xp = &xv[size_t(pl * plan.inSpatial)];
       double acc = 0.0;
       for (int64_t at : taps)
-        acc += kind == PoolKind::Lp ? std::pow(std::fabs(xp[at]), pNorm)
-                                    : xp[at];
+        acc +=
+            kind == PoolKind::Lp ? std::pow(std::fabs(xp[at]), pNorm) : xp[at];
       acc = kind == PoolKind::Lp ? std::pow(acc, 1.0 / pNorm) : acc / count;
       y[size_t(pl * plan.outSpatial + o)] = acc;
     }

@@ -48,13 +48,12 @@ void evalMaxUnpool(EvalContext &ctx) {
   int64_t total = checkedNumElements(inferred);
   std::vector<int64_t> outStrides = stridesOf(outShape);
   std::vector<double> xv = toDoubles(x);
-  std::vector<double> y(static_cast<size_t>(checkedNumElements(outShape)),
-                        0.0);
+  std::vector<double> y(static_cast<size_t>(checkedNumElements(outShape)), 0.0);
   for (int64_t i = 0; i < x.numElements(); ++i) {
     int64_t at = idx.getInt(i);
     if (at < 0 || at >= total)
-      ctx.error("index {} at position {} is outside the unpooled shape {}",
-                at, i, shapeStr(inferred));
+      ctx.error("index {} at position {} is outside the unpooled shape {}", at,
+                i, shapeStr(inferred));
     std::vector<int64_t> pos = unravelIndex(at, inferred);
     for (size_t d = 0; d < pos.size(); ++d)
       if (pos[d] >= outShape[d])
