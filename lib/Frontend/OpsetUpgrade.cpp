@@ -191,6 +191,10 @@ void attrToIntsInput(NodeProto &n, const std::string &attr, int index,
           attr);
     return;
   }
+  // An empty optional list meant the same as an absent one (e.g. reduce or
+  // squeeze everything), so it stays absent.
+  if (v->empty() && !required)
+    return;
   setInput(n, index, intsConstant(sink, *v, nodeLabel(n) + "." + attr));
 }
 

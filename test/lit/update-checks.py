@@ -9,7 +9,6 @@ committing them: they record what the tools print, not what is right.
 usage: test/lit/update-checks.py [--build build] TEST...
 """
 import argparse
-import os
 import pathlib
 import re
 import subprocess

@@ -21,7 +21,7 @@ def encode(protoc, include, textproto, out):
                         "onnx/onnx.proto"], stdin=src, stdout=dst, check=True)
 
 
-def derive(base, out_dir):
+def derive(base):
     """Malformed variants of a valid binary model: {file name: bytes}."""
     rng = random.Random(20240611)
     corrupted = bytearray(base)
@@ -84,7 +84,7 @@ def generate(inputs_dir, out_dir, protoc="protoc", include="/usr/include"):
         "wrong_shape.npy": npy("{'descr': '<f4', 'fortran_order': False, "
                                "'shape': (2, 2), }", bytes(16)),
     }
-    for name, data in {**derive(base, out_dir), **extra}.items():
+    for name, data in {**derive(base), **extra}.items():
         (out_dir / name).write_bytes(data)
 
 

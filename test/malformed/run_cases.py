@@ -8,7 +8,6 @@ text, and no sanitizer report. Binary cases are generated first (see generate.py
 usage: run_cases.py --tools BIN_DIR --work DIR [--protoc PROTOC] [--filter RE]
 """
 import argparse
-import os
 import pathlib
 import re
 import shlex

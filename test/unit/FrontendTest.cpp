@@ -414,6 +414,17 @@ TEST_CASE("a real ONNX test model imports with inferred types", "[frontend]") {
   CHECK(bn->main().outputs()[0]->type().str() == "f32[2,3,6,6]");
 }
 
+TEST_CASE("nodes out of topological order are sorted", "[frontend]") {
+  auto m = importOnnxText(R"(<ir_version: 8, opset_import: ["" : 17]>
+    g (float[2] x) => (float[2] y) { y = Neg(a)  a = Relu(x) })");
+  const auto &nodes = m->main().nodes();
+  REQUIRE(nodes.size() == 2);
+  CHECK(nodes.front()->kind() == OpKind::Relu);
+  CHECK(nodes.back()->kind() == OpKind::Neg);
+  auto y = Interpreter().run(*m, {Tensor::fromVector<float>({-1, 2}, {2})});
+  CHECK(floats(y[0]) == std::vector<float>{0, -2});
+}
+
 TEST_CASE("malformed models are rejected with a diagnostic", "[frontend]") {
   auto rejects = [](const std::string &text, const std::string &what) {
     CHECK_THROWS_WITH(importOnnxText(text), Catch::Contains(what));
