@@ -259,12 +259,6 @@ void GraphChecker::checkGraph(onnx::GraphProto &graph, const NameScope *outer,
   }
   // Dims and tensor sizes are checked before ONNX's shape inference, which
   // trusts them.
-  for (const auto &v : graph.input())
-    validateTypeDims(v.type(), fmt::format("input '{}'", v.name()));
-  for (const auto &v : graph.output())
-    validateTypeDims(v.type(), fmt::format("output '{}'", v.name()));
-  for (const auto &v : graph.value_info())
-    validateTypeDims(v.type(), fmt::format("value '{}'", v.name()));
   for (const auto &t : graph.initializer())
     validateTensorProto(t, fmt::format("initializer '{}'", t.name()));
   for (const auto &t : graph.sparse_initializer()) {
@@ -273,6 +267,12 @@ void GraphChecker::checkGraph(onnx::GraphProto &graph, const NameScope *outer,
     validateTensorProto(t.indices(), fmt::format("initializer '{}' indices",
                                                  t.values().name()));
   }
+  for (const auto &v : graph.input())
+    validateTypeDims(v.type(), fmt::format("input '{}'", v.name()));
+  for (const auto &v : graph.output())
+    validateTypeDims(v.type(), fmt::format("output '{}'", v.name()));
+  for (const auto &v : graph.value_info())
+    validateTypeDims(v.type(), fmt::format("value '{}'", v.name()));
 
   std::set<std::string> inits;
   auto addInit = [&](const std::string &name) {

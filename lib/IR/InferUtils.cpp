@@ -15,13 +15,19 @@ static std::vector<int64_t> listOr(const Node &node, const char *name,
   return v;
 }
 
+// Window parameters beyond this are rejected, which keeps every size
+// computation below (with dims up to 2^62) inside int64.
+static constexpr int64_t MaxWindowParam = int64_t(1) << 31;
+
 WindowParams readWindowParams(const Node &node,
                               const std::vector<int64_t> &kernel) {
   WindowParams p;
   size_t n = kernel.size();
   p.kernel = kernel;
   for (size_t i = 0; i < n; ++i)
-    check(kernel[i] >= 1, "kernel_shape {} must be positive", shapeStr(kernel));
+    check(kernel[i] >= 1 && kernel[i] <= MaxWindowParam,
+          "kernel_shape {} must be positive and at most 2^31",
+          shapeStr(kernel));
   p.strides = listOr(node, "strides", n, 1);
   p.dilations = listOr(node, "dilations", n, 1);
   p.pads = listOr(node, "pads", 2 * n, 0);
@@ -32,13 +38,15 @@ WindowParams readWindowParams(const Node &node,
   check(p.pads.size() == 2 * n, "pads {} must have {} values", shapeStr(p.pads),
         2 * n);
   for (size_t i = 0; i < n; ++i) {
-    check(p.strides[i] >= 1, "strides {} must be positive",
-          shapeStr(p.strides));
-    check(p.dilations[i] >= 1, "dilations {} must be positive",
+    check(p.strides[i] >= 1 && p.strides[i] <= MaxWindowParam,
+          "strides {} must be positive and at most 2^31", shapeStr(p.strides));
+    check(p.dilations[i] >= 1 && p.dilations[i] <= MaxWindowParam,
+          "dilations {} must be positive and at most 2^31",
           shapeStr(p.dilations));
   }
   for (int64_t pad : p.pads)
-    check(pad >= 0, "pads {} must not be negative", shapeStr(p.pads));
+    check(pad >= 0 && pad <= MaxWindowParam,
+          "pads {} must not be negative or above 2^31", shapeStr(p.pads));
   if (node.findAttr("auto_pad"))
     p.autoPad = node.getString("auto_pad");
   check(p.autoPad == "NOTSET" || p.autoPad == "SAME_UPPER" ||
