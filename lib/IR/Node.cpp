@@ -37,6 +37,10 @@ void Node::setOperands(const std::vector<Value *> &vs) {
 }
 
 std::string Node::describe() const {
+  // Unnamed nodes (common in hand-written IR) are named by their result.
+  if (name_.empty() && !results_.empty())
+    return fmt::format("node defining '%{}' ({})", results_[0]->name(),
+                       opName());
   return fmt::format("node '{}' ({})", name_, opName());
 }
 
