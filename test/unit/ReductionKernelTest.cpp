@@ -5,6 +5,8 @@
 #include "kiln/IR/Module.h"
 #include "kiln/Interpreter/Interpreter.h"
 
+#include "SingleNodeGraph.h"
+
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -13,38 +15,7 @@ using namespace kiln;
 
 namespace {
 
-/// One node whose operands are Constant nodes (absent ones null), with its
-/// result types inferred.
-struct OneNode {
-  Module module;
-  Function *f;
-  Node *node;
-
-  OneNode(OpKind kind, const std::vector<const Tensor *> &operands,
-          const std::map<std::string, Attribute> &attrs = {},
-          size_t numResults = 1) {
-    f = &module.addFunction("main");
-    std::vector<Value *> values;
-    for (const Tensor *t : operands) {
-      if (!t) {
-        values.push_back(nullptr);
-        continue;
-      }
-      Node *c = f->createNode(OpKind::Constant, {}, {t->type()});
-      c->setAttr("value", *t);
-      values.push_back(c->result());
-    }
-    node = f->createNode(
-        kind, values, std::vector<TensorType>(numResults, TensorType()), "n0");
-    for (const auto &[name, value] : attrs)
-      node->setAttr(name, value);
-    refineResultTypes(*node);
-    f->setOutputs(node->results());
-  }
-
-  std::string type(size_t i = 0) const { return node->result(i)->type().str(); }
-  std::vector<Tensor> run() { return Interpreter().run(*f, {}); }
-};
+using OneNode = SingleNodeGraph;
 
 template <typename T>
 Tensor vec(const std::vector<T> &values, std::vector<int64_t> shape = {}) {
