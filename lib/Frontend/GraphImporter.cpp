@@ -198,6 +198,25 @@ void GraphImporter::importMain(const onnx::GraphProto &graph,
   importGraphBody(graph, scope, /*isMain=*/true, {});
 }
 
+// A model whose declared output type contradicts what its graph computes is
+// wrong somewhere; say so instead of silently returning another shape.
+static void checkDeclaredOutput(const onnx::ValueInfoProto &o, const Value &v) {
+  std::string what = fmt::format("output '{}'", o.name());
+  std::optional<TensorType> declared = tensorTypeFromProto(o.type(), what);
+  if (!declared)
+    return;
+  const TensorType &actual = v.type();
+  bool agree = declared->elementType() == actual.elementType();
+  if (agree && declared->isRanked() && actual.isRanked()) {
+    agree = declared->rank() == actual.rank();
+    for (size_t i = 0; agree && i < declared->rank(); ++i)
+      agree = !declared->dim(i).isStatic() || !actual.dim(i).isStatic() ||
+              declared->dim(i).size() == actual.dim(i).size();
+  }
+  check(agree, "{} is declared {} but the graph computes {}", what,
+        declared->str(), actual.str());
+}
+
 void GraphImporter::importGraphBody(const onnx::GraphProto &graph, Scope &scope,
                                     bool isMain, const TypeHints &hints) {
   for (const auto &vi : graph.value_info())
@@ -259,6 +278,8 @@ void GraphImporter::importGraphBody(const onnx::GraphProto &graph, Scope &scope,
     Value *v = lookup(scope, o.name(), found);
     check(found && v, "graph '{}': output '{}' is not defined", graph.name(),
           o.name());
+    if (isMain)
+      checkDeclaredOutput(o, *v);
     // Keep the model's output names visible, e.g. when an inlined function
     // passed an input straight through.
     if (isMain && v->name() != o.name() && !scope.fn.isNameTaken(o.name()))
