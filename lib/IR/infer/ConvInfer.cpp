@@ -64,7 +64,9 @@ static std::vector<Dim> spatialDims(const TensorType &t) {
   return std::vector<Dim>(t.dims().begin() + 2, t.dims().end());
 }
 
-void inferConv(InferContext &ctx) {
+// Operand checks shared by Conv and ConvTranspose. Returns false when either
+// operand is unranked, so no shape can be derived.
+static bool checkConvOperands(InferContext &ctx) {
   requireFloat(ctx, 0, "input");
   const TensorType &x = ctx.input(0);
   const TensorType &w = ctx.input(1);
@@ -78,7 +80,15 @@ void inferConv(InferContext &ctx) {
   if (w.isRanked() && xRanked && w.rank() != x.rank())
     ctx.error("weight rank {} ({}) differs from input rank {} ({})", w.rank(),
               w.str(), x.rank(), x.str());
-  if (!xRanked || !w.isRanked()) {
+  return xRanked && w.isRanked();
+}
+
+void inferConv(InferContext &ctx) {
+  bool ranked = checkConvOperands(ctx);
+  const TensorType &x = ctx.input(0);
+  const TensorType &w = ctx.input(1);
+  int64_t group = ctx.node.getInt("group");
+  if (!ranked) {
     if (w.isRanked() && w.rank() < 3)
       ctx.error("weight must have rank >= 3, not {}", w.str());
     ctx.setResult(0, TensorType::unranked(x.elementType()));
@@ -121,20 +131,11 @@ void inferConv(InferContext &ctx) {
 }
 
 void inferConvTranspose(InferContext &ctx) {
-  requireFloat(ctx, 0, "input");
+  bool ranked = checkConvOperands(ctx);
   const TensorType &x = ctx.input(0);
   const TensorType &w = ctx.input(1);
-  if (w.elementType() != x.elementType())
-    ctx.error("weight element type {} differs from input element type {}",
-              toString(w.elementType()), toString(x.elementType()));
   int64_t group = ctx.node.getInt("group");
-  if (group < 1)
-    ctx.error("group = {} must be positive", group);
-  bool xRanked = checkImage(ctx, 0, "input");
-  if (w.isRanked() && xRanked && w.rank() != x.rank())
-    ctx.error("weight rank {} ({}) differs from input rank {} ({})", w.rank(),
-              w.str(), x.rank(), x.str());
-  if (!xRanked || !w.isRanked()) {
+  if (!ranked) {
     ctx.setResult(0, TensorType::unranked(x.elementType()));
     return;
   }
