@@ -38,6 +38,15 @@ Value *Function::addInput(const std::string &name, TensorType type) {
   return v;
 }
 
+void Function::removeInput(size_t i) {
+  check(i < inputs_.size(), "no input {} in function '{}'", i, name_);
+  Value *v = inputs_[i];
+  check(!v->hasUses() &&
+            std::find(outputs_.begin(), outputs_.end(), v) == outputs_.end(),
+        "input '{}' of function '{}' is still used", v->name(), name_);
+  inputs_.erase(inputs_.begin() + i);
+}
+
 Node *Function::createNode(OpKind kind, const std::vector<Value *> &operands,
                            const std::vector<TensorType> &resultTypes,
                            const std::string &name,

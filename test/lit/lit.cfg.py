@@ -7,7 +7,7 @@ import lit.formats
 
 config.name = "Kiln"
 config.test_format = lit.formats.ShTest(execute_external=False)
-config.suffixes = [".onnxtxt", ".kir", ".test"]
+config.suffixes = [".onnxtxt", ".kir", ".lir", ".test"]
 config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.kiln_obj_root, "test", "lit")
@@ -19,6 +19,7 @@ tools = {
     "kiln-opt": os.path.join(config.kiln_tools_dir, "kiln-opt"),
     "kiln-run": os.path.join(config.kiln_tools_dir, "kiln-run"),
     "kiln-conformance": os.path.join(config.kiln_tools_dir, "kiln-conformance"),
+    "kilnc": os.path.join(config.kiln_tools_dir, "kilnc"),
     "FileCheck": config.filecheck,
     "not": config.not_tool,
 }

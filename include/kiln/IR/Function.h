@@ -32,6 +32,8 @@ public:
   const std::vector<Value *> &inputs() const { return inputs_; }
   const std::vector<Value *> &outputs() const { return outputs_; }
   Value *addInput(const std::string &name, TensorType type);
+  /// Removes input i, which must have no uses and not be an output.
+  void removeInput(size_t i);
   void setOutputs(std::vector<Value *> outputs) {
     outputs_ = std::move(outputs);
   }

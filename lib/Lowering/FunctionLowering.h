@@ -1,0 +1,54 @@
+//===- FunctionLowering.h - builds a Program from a graph -------*- C++ -*-===//
+// The state of lowering one graph function: value-to-tensor and
+// value-to-buffer maps, kernel construction per node, and inline lowering of
+// control-flow subgraphs.
+//===----------------------------------------------------------------------===//
+#ifndef KILN_LIB_LOWERING_FUNCTIONLOWERING_H
+#define KILN_LIB_LOWERING_FUNCTIONLOWERING_H
+
+#include "kiln/Lowering/LowerContext.h"
+#include "kiln/LoopIR/Program.h"
+
+#include <unordered_map>
+
+namespace kiln {
+
+class FunctionLowering {
+public:
+  FunctionLowering(const Function &f, std::string name)
+      : f_(f), name_(std::move(name)) {}
+
+  loop::Program run();
+
+  loop::Stmt lowerSubgraph(LowerContext &outer, const Function &graph,
+                           const std::vector<loop::Buffer> &inputs,
+                           const std::vector<loop::Buffer> &outputs);
+
+private:
+  size_t addTensor(const Value &v, loop::StorageKind storage);
+  void lowerNode(const Node &node);
+  /// Runs the node's lowering with the given buffers; returns the kernel
+  /// body including its temporaries' allocations (temporaries go to `outer`
+  /// when lowering inside a subgraph).
+  LowerContext runLowering(const Node &node,
+                           const std::vector<loop::Buffer> &inputs,
+                           const std::vector<loop::Buffer> &outputs);
+  void addOutputCopies();
+  std::string kernelName(const Node &node);
+
+  const Function &f_;
+  std::string name_;
+  loop::Program program_;
+  std::unordered_map<const Value *, size_t> tensorOf_;
+  /// Buffers visible to the kernel being built (captured outer values and
+  /// subgraph values).
+  std::unordered_map<const Value *, loop::Buffer> buffers_;
+  std::unordered_map<std::string, int> kernelNames_;
+};
+
+/// A kernel-local buffer for a graph value (its name and static type).
+loop::Buffer bufferFor(const Value &v, const std::string &name);
+
+} // namespace kiln
+
+#endif
