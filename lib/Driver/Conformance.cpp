@@ -1,5 +1,6 @@
 //===- Conformance.cpp - the ONNX backend-test runner ---------------------===//
 #include "kiln/Driver/Conformance.h"
+#include "ConformanceData.h"
 #include "kiln/Driver/TestData.h"
 #include "kiln/Frontend/OnnxImporter.h"
 #include "kiln/IR/Parser.h"
@@ -122,6 +123,8 @@ std::unique_ptr<Module> roundTrip(const Module &m) {
   return reparsed;
 }
 
+} // namespace
+
 std::vector<std::string> dataSetDirs(const std::string &caseDir) {
   std::vector<std::pair<long, std::string>> sets;
   for (const auto &entry : fs::directory_iterator(caseDir)) {
@@ -149,7 +152,11 @@ std::vector<NamedTensor> readAll(const std::vector<std::string> &paths) {
   return out;
 }
 
+namespace {
+
 void runCaseBody(const ConformanceCase &c, const ConformanceOptions &options) {
+  if (options.target != "interp")
+    return runCompiledCase(c, options);
   std::string modelPath = (fs::path(c.dir) / "model.onnx").string();
   OnnxModelSummary summary = summarizeOnnxModel(modelPath);
   std::unique_ptr<Module> module = importOnnxFile(modelPath);

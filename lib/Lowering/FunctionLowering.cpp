@@ -263,14 +263,16 @@ void FunctionLowering::addOutputCopies() {
     auto it = tensorOf_.find(v);
     if (it == tensorOf_.end())
       fail("graph output '{}' is not computed", v->name());
-    loop::ProgramTensor &t = program_.tensors[it->second];
-    if (t.storage == loop::StorageKind::Arena && !claimed.count(it->second)) {
-      t.storage = loop::StorageKind::Output;
-      t.index = int(k);
+    loop::ProgramTensor &src = program_.tensors[it->second];
+    if (src.storage == loop::StorageKind::Arena && !claimed.count(it->second)) {
+      src.storage = loop::StorageKind::Output;
+      src.index = int(k);
       claimed.insert(it->second);
       program_.outputs.push_back(it->second);
       continue;
     }
+    // A copy: push_back below may reallocate the tensor table.
+    const loop::ProgramTensor t = src;
     loop::ProgramTensor copy = t;
     copy.storage = loop::StorageKind::Output;
     copy.index = int(k);

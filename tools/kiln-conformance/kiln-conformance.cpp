@@ -30,9 +30,21 @@ static cl::list<std::string>
                        "/usr/share/libonnx-testdata/data)"),
               cl::cat(confCategory));
 static cl::opt<std::string> target("target",
-                                   cl::desc("Execution target (only 'interp', "
-                                            "the reference interpreter)"),
+                                   cl::desc("Execution target: 'interp' (the "
+                                            "reference interpreter), "
+                                            "'loop-eval' (lowered, run by the "
+                                            "loop IR evaluator) or 'host' "
+                                            "(compiled, JIT-run)"),
                                    cl::init("interp"), cl::cat(confCategory));
+static cl::opt<bool> differential(
+    "differential",
+    cl::desc("With --target=host or loop-eval: compare compiled outputs with "
+             "the interpreter on random float inputs (seeded by --seed) "
+             "instead of the reference outputs"),
+    cl::cat(confCategory));
+static cl::opt<uint64_t> seed("seed",
+                              cl::desc("Seed for --differential (default 1)"),
+                              cl::init(1), cl::cat(confCategory));
 static cl::opt<std::string>
     filter("filter",
            cl::desc("Run only cases whose name (e.g. node/test_abs) "
@@ -117,8 +129,9 @@ static std::string oneLine(const std::string &message) {
 }
 
 static int conformanceMain() {
-  check(target == "interp",
-        "unknown target '{}' (kiln-conformance supports: interp)",
+  check(target == "interp" || target == "loop-eval" || target == "host",
+        "unknown target '{}' (kiln-conformance supports: interp, loop-eval, "
+        "host)",
         std::string(target));
   check(relTol >= 0 && absTol >= 0, "tolerances must not be negative");
   std::optional<std::regex> filterRegex;
@@ -162,6 +175,12 @@ static int conformanceMain() {
     reportWarning(toolName, "no test case matches");
 
   ConformanceOptions options;
+  options.target = target;
+  options.differential = differential;
+  options.seed = seed;
+  check(!differential || target != "interp",
+        "--differential compares a compiled target with the interpreter; "
+        "give --target=host or --target=loop-eval");
   options.rtol = relTol;
   options.atol = absTol;
   options.roundtrip = roundtrip;

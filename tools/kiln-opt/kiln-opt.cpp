@@ -1,16 +1,21 @@
-//===- kiln-opt.cpp - graph IR in, graph IR out ---------------------------===//
-// Reads Kiln IR text or an ONNX model, verifies it and prints graph IR text.
-// Graph passes (--passes=) will run between loading and printing.
+//===- kiln-opt.cpp - IR in, IR out ---------------------------------------===//
+// Reads Kiln IR text or an ONNX model, verifies it and prints graph IR text;
+// a .lir file is loop IR, parsed, verified and printed back. Graph passes
+// (--passes=) will run between loading and printing.
 //===----------------------------------------------------------------------===//
 #include "kiln/Driver/ModelLoader.h"
 #include "kiln/Driver/ToolMain.h"
 #include "kiln/IR/Parser.h"
 #include "kiln/IR/Printer.h"
 #include "kiln/IR/Verifier.h"
+#include "kiln/LoopIR/Parser.h"
+#include "kiln/LoopIR/Printer.h"
+#include "kiln/LoopIR/Verifier.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -26,8 +31,8 @@ static cl::OptionCategory optCategory("kiln-opt options");
 
 static cl::opt<std::string>
     inputPath(cl::Positional, cl::Required,
-              cl::desc("<input (.kir, .onnx, .onnxtxt, .onnxtext; '-' reads "
-                       "Kiln IR from stdin)>"),
+              cl::desc("<input (.kir, .lir, .onnx, .onnxtxt, .onnxtext; "
+                       "'-' reads Kiln IR from stdin)>"),
               cl::cat(optCategory));
 static cl::opt<std::string> outputPath("o",
                                        cl::desc("Output file (default: "
@@ -82,7 +87,40 @@ static std::unique_ptr<Module> loadInput(const LoadOptions &options) {
   return m;
 }
 
+static void writeOutput(const std::string &text) {
+  if (outputPath.empty() || outputPath == "-") {
+    std::cout << text;
+    std::cout.flush();
+    return;
+  }
+  std::ofstream out(outputPath, std::ios::binary);
+  check(bool(out), "cannot write output '{}': {}", std::string(outputPath),
+        std::strerror(errno));
+  out << text;
+  out.close();
+  check(bool(out), "error writing output '{}'", std::string(outputPath));
+}
+
+// A .lir file holds loop IR functions: parse, verify, print them back.
+static int loopIRMain() {
+  if (!outputPath.empty() && outputPath != "-")
+    checkWritableFile(outputPath, "output");
+  std::string text = readFileText(inputPath, "loop IR file");
+  std::vector<loop::PrimFunc> funcs =
+      loop::parsePrimFuncs(text, std::string(inputPath));
+  if (verifyIR)
+    for (const loop::PrimFunc &f : funcs)
+      loop::verifyPrimFunc(f);
+  writeOutput(loop::printPrimFuncs(funcs));
+  return 0;
+}
+
 static int optMain() {
+  std::string ext = fs::path(std::string(inputPath)).extension().string();
+  for (char &c : ext)
+    c = char(std::tolower(static_cast<unsigned char>(c)));
+  if (ext == ".lir")
+    return loopIRMain();
   LoadOptions loadOptions;
   loadOptions.inputShapes = parseInputShapes(inputShapes);
   loadOptions.verify = verifyIR;
@@ -105,18 +143,7 @@ static int optMain() {
   // Graph passes will run here, driven by --passes= once the pass registry
   // exists.
 
-  std::string text = toText(*module, printOptions);
-  if (outputPath.empty() || outputPath == "-") {
-    std::cout << text;
-    std::cout.flush();
-    return 0;
-  }
-  std::ofstream out(outputPath, std::ios::binary);
-  check(bool(out), "cannot write output '{}': {}", std::string(outputPath),
-        std::strerror(errno));
-  out << text;
-  out.close();
-  check(bool(out), "error writing output '{}'", std::string(outputPath));
+  writeOutput(toText(*module, printOptions));
   return 0;
 }
 
@@ -128,6 +155,8 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv,
                               "Kiln graph IR optimizer\n\n"
                               "  Reads Kiln IR text or an ONNX model, "
-                              "verifies it and prints graph IR.\n");
+                              "verifies it and prints graph IR.\n"
+                              "  A .lir file is loop IR: it is parsed, "
+                              "verified and printed back.\n");
   return runTool(toolName, optMain);
 }

@@ -2,6 +2,7 @@
 // Loads a model, binds inputs from files (or random data), runs it on the
 // chosen target and prints the outputs or compares them with references.
 //===----------------------------------------------------------------------===//
+#include "kiln/Driver/CompiledModel.h"
 #include "kiln/Driver/ModelLoader.h"
 #include "kiln/Driver/RandomInputs.h"
 #include "kiln/Driver/TensorCompare.h"
@@ -76,8 +77,11 @@ static cl::opt<std::string>
                        "missing)"),
               cl::value_desc("DIR"), cl::cat(runCategory));
 static cl::opt<std::string> target("target",
-                                   cl::desc("Execution target (only 'interp', "
-                                            "the reference interpreter)"),
+                                   cl::desc("Execution target: interp (the "
+                                            "reference interpreter, default), "
+                                            "host (compiled, JIT) or "
+                                            "loop-eval (lowered, loop IR "
+                                            "evaluator)"),
                                    cl::init("interp"), cl::cat(runCategory));
 static cl::opt<unsigned>
     printLimit("print-limit",
@@ -130,7 +134,8 @@ static void prepareOutputDir(const std::string &dir) {
 }
 
 static int runMain() {
-  check(target == "interp", "unknown target '{}' (kiln-run supports: interp)",
+  check(target == "interp" || isCompiledTarget(target),
+        "unknown target '{}' (kiln-run supports: interp, host, loop-eval)",
         std::string(target));
   check(relTol >= 0 && absTol >= 0, "tolerances must not be negative");
   if (!outputDir.empty())
@@ -220,8 +225,19 @@ static int runMain() {
   std::vector<Tensor> runInputs;
   for (auto &t : inputs)
     runInputs.push_back(std::move(*t));
-  Interpreter interp;
-  std::vector<Tensor> outputs = interp.run(f, runInputs);
+  std::vector<Tensor> outputs;
+  if (target == "interp") {
+    outputs = Interpreter().run(f, runInputs);
+  } else {
+    // Compiled for the shapes of the given inputs.
+    CompileOptions options;
+    options.name = "model";
+    for (size_t i = 0; i < numInputs; ++i)
+      options.inputShapes[f.inputs()[i]->name()] = runInputs[i].shape();
+    std::unique_ptr<CompiledModel> compiled =
+        CompiledModel::compile(module->main(), options, target);
+    outputs = compiled->run(runInputs);
+  }
 
   unsigned mismatches = 0;
   std::set<std::string> usedFiles;

@@ -34,6 +34,15 @@ struct CaseResult {
 };
 
 struct ConformanceOptions {
+  /// "interp" (reference interpreter), "loop-eval" (lowered to loop IR and
+  /// run by the loop IR evaluator) or "host" (compiled and JIT-run).
+  std::string target = "interp";
+  /// Compiled targets only: instead of the reference outputs, compare with
+  /// the interpreter on the first data set with its float inputs replaced
+  /// by random values from `seed` (integer and bool inputs, which are often
+  /// indices or shapes, keep their test values).
+  bool differential = false;
+  uint64_t seed = 1;
   double rtol = kDefaultRtol;
   double atol = kDefaultAtol;
   /// Print -> parse -> print the imported module; the texts must agree and
@@ -47,6 +56,11 @@ struct ConformanceOptions {
   /// runaway allocation fails its case instead of exhausting the machine.
   unsigned memoryLimitMB = 0;
 };
+
+/// Runs the data sets of a case through compiled code (options.target is
+/// "loop-eval" or "host"); throws kiln::Error on a mismatch.
+void runCompiledCase(const ConformanceCase &c,
+                     const ConformanceOptions &options);
 
 /// Runs one case; never throws.
 CaseResult runCase(const ConformanceCase &c, const ConformanceOptions &options);

@@ -1,0 +1,44 @@
+//===- LLVMCodeGen.h - LLVM IR generation from loop IR ----------*- C++ -*-===//
+// Turns a loop::Program into LLVM IR: one internal function per kernel and
+// the `<name>_run` entry point of the artifact ABI (docs/codegen.md).
+//===----------------------------------------------------------------------===//
+#ifndef KILN_CODEGEN_LLVMCODEGEN_H
+#define KILN_CODEGEN_LLVMCODEGEN_H
+
+#include "kiln/LoopIR/Program.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace llvm {
+class Module;
+} // namespace llvm
+
+namespace kiln::codegen {
+
+struct CodeGenOptions {
+  /// Constants are read from a `const void *weights` fourth entry parameter
+  /// (laid out by buildWeightsBlob) instead of being embedded.
+  bool weightsSeparate = false;
+  /// Linker section of embedded constants; empty keeps .rodata.
+  std::string weightsSection;
+  /// Linker section the header writer may give the arena (recorded only).
+  std::string arenaSection;
+  /// Attributes put on every generated function, e.g. {"target-cpu",
+  /// "haswell"}; set by the target layer.
+  std::vector<std::pair<std::string, std::string>> functionAttributes;
+};
+
+/// The entry point's symbol: "<program>_run".
+std::string entryName(const loop::Program &program);
+
+/// Adds the kernels and entry point of `program` to `module`, whose target
+/// triple and data layout must already be set. Throws kiln::Error on loop IR
+/// the code generator does not support.
+void generateProgram(const loop::Program &program, llvm::Module &module,
+                     const CodeGenOptions &options = {});
+
+} // namespace kiln::codegen
+
+#endif

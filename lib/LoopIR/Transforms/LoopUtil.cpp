@@ -1,0 +1,201 @@
+//===- LoopUtil.cpp - helpers shared by the schedule transformations ------===//
+
+#include "kiln/LoopIR/Functor.h"
+#include "kiln/LoopIR/Schedule.h"
+
+namespace kiln::loop {
+
+namespace {
+class LoopFinder : public IRVisitor {
+public:
+  explicit LoopFinder(const VarNode *var) : var_(var) {}
+  const ForNode *found = nullptr;
+
+protected:
+  void visitFor(const ForNode *n) override {
+    if (found)
+      return;
+    if (n->var.node() == var_) {
+      found = n;
+      return;
+    }
+    visit(n->body);
+  }
+  // Expressions hold no loops.
+  void visitStore(const StoreNode *) override {}
+  void visitEvaluate(const EvaluateNode *) override {}
+
+private:
+  const VarNode *var_;
+};
+
+class LoopReplacer : public IRMutator {
+public:
+  LoopReplacer(const VarNode *var,
+               const std::function<Stmt(const ForNode *)> &fn)
+      : var_(var), fn_(fn) {}
+  bool replaced = false;
+
+  Expr mutate(const Expr &e) override { return e; }
+  using IRMutator::mutate;
+
+protected:
+  Stmt mutateFor(const Stmt &s, const ForNode *n) override {
+    if (n->var.node() == var_) {
+      replaced = true;
+      return fn_(n);
+    }
+    return IRMutator::mutateFor(s, n);
+  }
+
+private:
+  const VarNode *var_;
+  const std::function<Stmt(const ForNode *)> &fn_;
+};
+} // namespace
+
+const ForNode *findLoop(const Stmt &s, const VarNode *loopVar) {
+  LoopFinder f(loopVar);
+  f.visit(s);
+  return f.found;
+}
+
+Stmt replaceLoop(const Stmt &s, const VarNode *loopVar,
+                 const std::function<Stmt(const ForNode *)> &fn) {
+  check(loopVar != nullptr, "schedule: null loop variable");
+  LoopReplacer r(loopVar, fn);
+  Stmt out = r.mutate(s);
+  check(r.replaced, "schedule: no loop over '{}'", loopVar->name);
+  return out;
+}
+
+bool exprEqual(const Expr &a, const Expr &b) {
+  if (a.same(b))
+    return true;
+  if (!a || !b || a.kind() != b.kind() || a.type() != b.type())
+    return false;
+  auto allEqual = [](const std::vector<Expr> &x, const std::vector<Expr> &y) {
+    if (x.size() != y.size())
+      return false;
+    for (size_t i = 0; i < x.size(); ++i)
+      if (!exprEqual(x[i], y[i]))
+        return false;
+    return true;
+  };
+  switch (a.kind()) {
+  case ExprKind::IntImm:
+    return a.as<IntImmNode>()->value == b.as<IntImmNode>()->value;
+  case ExprKind::FloatImm: {
+    double x = a.as<FloatImmNode>()->value, y = b.as<FloatImmNode>()->value;
+    return x == y || (x != x && y != y);
+  }
+  case ExprKind::Var:
+    return false; // identity was checked by same()
+  case ExprKind::Binary: {
+    auto *x = a.as<BinaryNode>(), *y = b.as<BinaryNode>();
+    return x->op == y->op && exprEqual(x->a, y->a) && exprEqual(x->b, y->b);
+  }
+  case ExprKind::Unary: {
+    auto *x = a.as<UnaryNode>(), *y = b.as<UnaryNode>();
+    return x->op == y->op && exprEqual(x->a, y->a);
+  }
+  case ExprKind::Select: {
+    auto *x = a.as<SelectNode>(), *y = b.as<SelectNode>();
+    return exprEqual(x->cond, y->cond) &&
+           exprEqual(x->trueValue, y->trueValue) &&
+           exprEqual(x->falseValue, y->falseValue);
+  }
+  case ExprKind::Cast:
+    return exprEqual(a.as<CastNode>()->value, b.as<CastNode>()->value);
+  case ExprKind::Load: {
+    auto *x = a.as<LoadNode>(), *y = b.as<LoadNode>();
+    return (x->buffer == y->buffer || x->buffer->name == y->buffer->name) &&
+           allEqual(x->indices, y->indices);
+  }
+  case ExprKind::Call: {
+    auto *x = a.as<CallNode>(), *y = b.as<CallNode>();
+    return x->name == y->name && allEqual(x->args, y->args);
+  }
+  case ExprKind::Ramp: {
+    auto *x = a.as<RampNode>(), *y = b.as<RampNode>();
+    return exprEqual(x->base, y->base) && exprEqual(x->stride, y->stride);
+  }
+  case ExprKind::Broadcast:
+    return exprEqual(a.as<BroadcastNode>()->value,
+                     b.as<BroadcastNode>()->value);
+  }
+  return false;
+}
+
+static bool isIntValue(const Expr &e, int64_t v) {
+  auto *imm = e.as<IntImmNode>();
+  return imm && imm->value == v;
+}
+
+Expr foldAdd(const Expr &a, const Expr &b) {
+  auto *x = a.as<IntImmNode>(), *y = b.as<IntImmNode>();
+  if (x && y && a.type() == b.type())
+    return intImm(a.type(), x->value + y->value);
+  if (isIntValue(a, 0) && b.type().lanes >= a.type().lanes)
+    return b;
+  if (isIntValue(b, 0) && a.type().lanes >= b.type().lanes)
+    return a;
+  return a + b;
+}
+
+Expr foldMul(const Expr &a, const Expr &b) {
+  auto *x = a.as<IntImmNode>(), *y = b.as<IntImmNode>();
+  if (x && y && a.type() == b.type())
+    return intImm(a.type(), x->value * y->value);
+  if (isIntValue(a, 1) && b.type().lanes >= a.type().lanes)
+    return b;
+  if (isIntValue(b, 1) && a.type().lanes >= b.type().lanes)
+    return a;
+  if ((isIntValue(a, 0) && b.type().lanes == 1) ||
+      (isIntValue(b, 0) && a.type().lanes == 1))
+    return intImm(a.type(), 0);
+  return a * b;
+}
+
+int64_t countWork(const Stmt &s) {
+  if (!s)
+    return 0;
+  switch (s.kind()) {
+  case StmtKind::For: {
+    auto *n = s.as<ForNode>();
+    int64_t extent;
+    if (!isConstInt(n->extent, &extent))
+      return -1;
+    int64_t body = countWork(n->body);
+    return body < 0 ? -1 : std::max<int64_t>(extent, 0) * body;
+  }
+  case StmtKind::Seq: {
+    int64_t total = 0;
+    for (const Stmt &st : s.as<SeqNode>()->stmts) {
+      int64_t w = countWork(st);
+      if (w < 0)
+        return -1;
+      total += w;
+    }
+    return total;
+  }
+  case StmtKind::IfThenElse: {
+    auto *n = s.as<IfThenElseNode>();
+    int64_t t = countWork(n->thenBody), e = countWork(n->elseBody);
+    return t < 0 || e < 0 ? -1 : std::max(t, e);
+  }
+  case StmtKind::Store:
+    return s.as<StoreNode>()->value.type().lanes;
+  case StmtKind::Allocate:
+    return countWork(s.as<AllocateNode>()->body);
+  case StmtKind::Let:
+    return countWork(s.as<LetNode>()->body);
+  case StmtKind::Evaluate:
+    return 1;
+  case StmtKind::Barrier:
+    return 0;
+  }
+  return 0;
+}
+
+} // namespace kiln::loop
