@@ -260,9 +260,14 @@ TEST_CASE("lowered generators", "[lower-ew]") {
            constant(tensor<int64_t>({3}, {})),
            data(tensor<float>({-2, 7}))},
           {{"axis", int64_t(0)}});
-  checkOp(OpKind::Range, {data(tensor<float>({1}, {})),
-                          constant(tensor<float>({3}, {})),
-                          constant(tensor<float>({0.5f}, {}))});
+  // Range's length needs constant operands; only results past the folding
+  // limit (1 << 16 elements) are lowered rather than folded.
+  checkOp(OpKind::Range, {constant(tensor<float>({0.5f}, {})),
+                          constant(tensor<float>({105000.5f}, {})),
+                          constant(tensor<float>({1.5f}, {}))});
+  checkOp(OpKind::Range, {constant(tensor<int32_t>({100}, {})),
+                          constant(tensor<int32_t>({-300000}, {})),
+                          constant(tensor<int32_t>({-3}, {}))});
   for (OpKind k :
        {OpKind::HannWindow, OpKind::HammingWindow, OpKind::BlackmanWindow})
     checkOp(k, {constant(tensor<int32_t>({10}, {}))},

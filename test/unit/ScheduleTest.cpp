@@ -297,6 +297,21 @@ TEST_CASE("isParallelSafe rejects dependent iterations", "[schedule]") {
   Stmt pairs = loopOf(makeSeq({makeStore(wide, {i * 2}, load(x, {i})),
                                makeStore(wide, {i * 2 + 1}, load(x, {i}))}));
   CHECK(isParallelSafe(pairs.as<ForNode>()));
+  // An inner loop with unknown bounds: its offsets are not modelled.
+  Var j("j");
+  Buffer grid = makeBuffer("grid", ElementType::F32, {64, 64});
+  Stmt tri = loopOf(makeFor(j, 0, i, ForKind::Serial,
+                            makeStore(grid, {j, i}, load(x, {i}))));
+  CHECK(isParallelSafe(tri.as<ForNode>())); // dimension 1 is exactly i
+  Stmt triT = loopOf(makeFor(j, 0, i, ForKind::Serial,
+                             makeStore(out, {i + j}, load(x, {i}))));
+  CHECK_FALSE(isParallelSafe(triT.as<ForNode>()));
+  // One let variable bound to different values (as after unrolling).
+  Var t("t");
+  Stmt twice = loopOf(makeSeq(
+      {makeLet(t, i, makeStore(wide, {t}, load(x, {i}))),
+       makeLet(t, i + 1, makeStore(wide, {t}, load(x, {i})))}));
+  CHECK_FALSE(isParallelSafe(twice.as<ForNode>()));
   // Side-effecting intrinsics.
   Stmt effect = loopOf(makeEvaluate(call(DType::index(), "dma_copy", {i})));
   CHECK_FALSE(isParallelSafe(effect.as<ForNode>()));

@@ -246,8 +246,12 @@ Recurrent parse(const EvalContext &ctx, int64_t gates, size_t numActs,
   std::vector<std::string> names = node.getStrings("activations");
   if (names.empty())
     names = defaultActs;
-  if (names.size() == numActs && rc.dirs == 2)
-    names.insert(names.end(), names.begin(), names.end());
+  if (names.size() == numActs && rc.dirs == 2) {
+    // The reverse direction reuses the forward list (copied first: inserting
+    // a vector's own range into it is undefined).
+    std::vector<std::string> forward = names;
+    names.insert(names.end(), forward.begin(), forward.end());
+  }
   if (names.size() != numActs * size_t(rc.dirs))
     ctx.error("expected {} activations, got {}", numActs * size_t(rc.dirs),
               names.size());

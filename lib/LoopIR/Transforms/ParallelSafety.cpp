@@ -61,13 +61,23 @@ protected:
     const VarNode *v = n->var.node();
     local_.insert(v);
     int64_t mn = 0, ext = 0;
-    if (isConstInt(n->min, &mn) && isConstInt(n->extent, &ext))
-      ranges_[v] = {mn, mn + std::max<int64_t>(ext, 1) - 1};
+    if (!isConstInt(n->min, &mn) || !isConstInt(n->extent, &ext)) {
+      unknown_.insert(v);
+    } else {
+      // A variable node reused by several loops gets the union of ranges.
+      std::pair<int64_t, int64_t> r{mn, mn + std::max<int64_t>(ext, 1) - 1};
+      auto [it, fresh] = ranges_.emplace(v, r);
+      if (!fresh)
+        it->second = {std::min(it->second.first, r.first),
+                      std::max(it->second.second, r.second)};
+    }
     visit(n->body);
   }
   void visitLet(const LetNode *n) override {
     local_.insert(n->var.node());
-    lets_[n->var.node()] = n->value;
+    auto [it, fresh] = lets_.emplace(n->var.node(), n->value);
+    if (!fresh && !exprEqual(it->second, n->value))
+      unknown_.insert(n->var.node()); // bound twice to different values
     visit(n->body);
   }
   void visitAllocate(const AllocateNode *n) override {
@@ -93,6 +103,7 @@ private:
   bool safe_ = true;
   std::unordered_set<const VarNode *> local_;
   std::unordered_map<const VarNode *, std::pair<int64_t, int64_t>> ranges_;
+  std::unordered_set<const VarNode *> unknown_; // unknown bounds or values
   std::unordered_map<const VarNode *, Expr> lets_;
   std::unordered_set<const BufferNode *> allocated_;
   std::map<std::string, std::vector<Access>> groups_;
@@ -132,6 +143,8 @@ private:
       auto *v = e.as<VarNode>();
       if (v == loop_->var.node()) {
         a.k += scale;
+      } else if (unknown_.count(v)) {
+        a.ok = false;
       } else if (auto it = lets_.find(v); it != lets_.end()) {
         decompose(it->second, scale, a, depth + 1);
       } else if (auto r = ranges_.find(v); r != ranges_.end()) {

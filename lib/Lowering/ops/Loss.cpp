@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "ElementwiseUtils.h"
 
+#include <cmath>
 #include <optional>
 
 namespace kiln {

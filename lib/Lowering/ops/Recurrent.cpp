@@ -196,8 +196,10 @@ struct RecurrentLowering {
     std::vector<std::string> names = node.getStrings("activations");
     if (names.empty())
       names = defaults;
-    if (names.size() == numActs && dirs == 2)
-      names.insert(names.end(), names.begin(), names.end());
+    if (names.size() == numActs && dirs == 2) {
+      std::vector<std::string> forward = names; // insert can't read itself
+      names.insert(names.end(), forward.begin(), forward.end());
+    }
     if (names.size() != numActs * size_t(dirs))
       ctx.error("expected {} activations, got {}", numActs * size_t(dirs),
                 names.size());
