@@ -147,6 +147,9 @@ def main():
     ap.add_argument("--work", required=True)
     ap.add_argument("--cc", default=os.environ.get("CC", "cc"))
     ap.add_argument("--int-range", default="-10,10")
+    ap.add_argument("--runtime-link-flags", default="",
+                    help="flags the runtime library needs at link time "
+                         "(the sanitizer build's runtime is instrumented)")
     ap.add_argument("--weights-separate", action="store_true",
                     help="compile with --weights=separate and pass the blob")
     ap.add_argument("--seed", type=int, default=1)
@@ -179,7 +182,8 @@ def main():
     cflags = ["-std=c99", "-pedantic", "-Wall", "-Wextra", "-Werror",
               "-I", args.runtime_include, "-I", work, "-DKILN_MODEL=net",
               '-DKILN_MODEL_HEADER="net.h"']
-    libs = [obj, args.runtime_lib, "-lpthread", "-lm"]
+    libs = [obj, args.runtime_lib, "-lpthread", "-lm"] + \
+        args.runtime_link_flags.split()
     exe = os.path.join(work, "hosted")
     run([args.cc] + cflags + ["-O2", args.main, "-o", exe] + libs,
         "compiling main.c")
