@@ -107,12 +107,50 @@ static void checkStatic(const Function &f) {
     checkValue(*v, v->producer());
 }
 
+// Body inputs of a Loop or Scan may be declared without a type; they take
+// the types of the values the node feeds them, and the body is re-inferred,
+// so that shapes known outside become known inside.
+static void refineBodyTypes(Node &node) {
+  auto refineBody = [](Function &body, size_t first,
+                       const std::vector<const TensorType *> &types) {
+    for (size_t i = 0; i < types.size() && first + i < body.inputs().size();
+         ++i) {
+      Value *in = body.inputs()[first + i];
+      if (types[i] && (!in->type().isRanked() || !in->type().hasStaticShape()))
+        in->setType(*types[i]);
+    }
+    for (auto &n : body.nodes())
+      refineResultTypes(*n);
+  };
+  if (node.kind() == OpKind::Loop) {
+    Function &body = node.getGraph("body");
+    static const TensorType iterType(ElementType::I64, std::vector<int64_t>{});
+    static const TensorType condType(ElementType::Bool,
+                                     std::vector<int64_t>{});
+    std::vector<const TensorType *> types{&iterType, &condType};
+    for (size_t i = 2; i < node.numOperands(); ++i)
+      types.push_back(node.hasOperand(i) ? &node.operand(i)->type() : nullptr);
+    refineBody(body, 0, types);
+  } else if (node.kind() == OpKind::Scan) {
+    // Only the state inputs: scan inputs are sliced.
+    Function &body = node.getGraph("body");
+    int64_t numScanIn = node.getInt("num_scan_inputs");
+    std::vector<const TensorType *> types;
+    for (size_t i = 0; i + size_t(std::max<int64_t>(numScanIn, 0)) <
+                           node.numOperands();
+         ++i)
+      types.push_back(node.hasOperand(i) ? &node.operand(i)->type() : nullptr);
+    refineBody(body, 0, types);
+  }
+}
+
 void prepareForLowering(Function &f, int64_t foldLimit) {
   Interpreter interp;
   std::vector<Node *> order;
   for (auto &n : f.nodes())
     order.push_back(n.get());
   for (Node *node : order) {
+    refineBodyTypes(*node);
     refineResultTypes(*node);
     if (!isFoldable(*node))
       continue;
