@@ -124,7 +124,6 @@ MemoryPlanStats planMemory(loop::Program &p, bool allowInPlace) {
           p.tensors[t].offset >= 0)
         continue;
       p.tensors[t].offset = arena.allocate(p.tensors[t].byteSize());
-      stats.unplannedBytes += alignUp(p.tensors[t].byteSize());
     }
     if (call.workspaceSize > 0) {
       call.workspaceOffset = arena.allocate(call.workspaceSize);
@@ -146,6 +145,9 @@ MemoryPlanStats planMemory(loop::Program &p, bool allowInPlace) {
   for (size_t t = 0; t < n; ++t)
     if (inArena(t) && p.tensors[t].offset < 0)
       p.tensors[t].offset = arena.allocate(p.tensors[t].byteSize());
+  for (size_t t = 0; t < n; ++t)
+    if (inArena(t))
+      stats.unplannedBytes += alignUp(p.tensors[t].byteSize());
   p.arenaSize = arena.size();
   stats.arenaBytes = p.arenaSize;
   return stats;

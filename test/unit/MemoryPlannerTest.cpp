@@ -65,6 +65,7 @@ TEST_CASE("the arena of a ResNet-style chain reuses memory",
   CHECK(p.arenaSize > 0);
   CHECK(p.arenaSize < intermediates);
   CHECK(c.memory.arenaBytes == p.arenaSize);
+  CHECK(c.memory.unplannedBytes == intermediates);
   CHECK(c.memory.inPlaceCount > 0);
   // A chain needs at most a few live tensors at once.
   CHECK(p.arenaSize <= 4 * 8 * 12 * 12 * 4 + 4 * 64);
