@@ -109,7 +109,8 @@ Stmt Simplifier::forStmt(const ForNode *n) {
     return Stmt();
   const VarNode *var = n->var.node();
   if (ext && ext->isConst() && ext->min == 1 && !isGpuLoop(n->forKind) &&
-      !hasLoad(min) && (!min.as<VarNode>() || !rebinds(n->body, min.as<VarNode>()))) {
+      !hasLoad(min) &&
+      (!min.as<VarNode>() || !rebinds(n->body, min.as<VarNode>()))) {
     // The body runs once with var = min.
     Stmt body = substitute(n->body, {{var, min}});
     return stmt(body);
@@ -156,13 +157,26 @@ void Simplifier::assume(const Expr &cond, bool truth) {
   BinaryOp op = b->op;
   if (!truth) {
     switch (op) {
-    case BinaryOp::LT: op = BinaryOp::GE; break;
-    case BinaryOp::LE: op = BinaryOp::GT; break;
-    case BinaryOp::GT: op = BinaryOp::LE; break;
-    case BinaryOp::GE: op = BinaryOp::LT; break;
-    case BinaryOp::EQ: op = BinaryOp::NE; break;
-    case BinaryOp::NE: op = BinaryOp::EQ; break;
-    default: break;
+    case BinaryOp::LT:
+      op = BinaryOp::GE;
+      break;
+    case BinaryOp::LE:
+      op = BinaryOp::GT;
+      break;
+    case BinaryOp::GT:
+      op = BinaryOp::LE;
+      break;
+    case BinaryOp::GE:
+      op = BinaryOp::LT;
+      break;
+    case BinaryOp::EQ:
+      op = BinaryOp::NE;
+      break;
+    case BinaryOp::NE:
+      op = BinaryOp::EQ;
+      break;
+    default:
+      break;
     }
   }
   // Narrow a variable compared with an expression of known range.
@@ -176,29 +190,41 @@ void Simplifier::assume(const Expr &cond, bool truth) {
     IntBounds r = *vb;
     switch (o) {
     case BinaryOp::LT:
-      if (ob->max > INT64_MIN) r.max = std::min(r.max, ob->max - 1);
+      if (ob->max > INT64_MIN)
+        r.max = std::min(r.max, ob->max - 1);
       break;
-    case BinaryOp::LE: r.max = std::min(r.max, ob->max); break;
+    case BinaryOp::LE:
+      r.max = std::min(r.max, ob->max);
+      break;
     case BinaryOp::GT:
-      if (ob->min < INT64_MAX) r.min = std::max(r.min, ob->min + 1);
+      if (ob->min < INT64_MAX)
+        r.min = std::max(r.min, ob->min + 1);
       break;
-    case BinaryOp::GE: r.min = std::max(r.min, ob->min); break;
+    case BinaryOp::GE:
+      r.min = std::max(r.min, ob->min);
+      break;
     case BinaryOp::EQ:
       r.min = std::max(r.min, ob->min);
       r.max = std::min(r.max, ob->max);
       break;
-    default: return;
+    default:
+      return;
     }
     if (r.min <= r.max) // otherwise the branch is dead; keep what we know
       vars_[var] = r;
   };
   auto flip = [](BinaryOp o) {
     switch (o) {
-    case BinaryOp::LT: return BinaryOp::GT;
-    case BinaryOp::LE: return BinaryOp::GE;
-    case BinaryOp::GT: return BinaryOp::LT;
-    case BinaryOp::GE: return BinaryOp::LE;
-    default: return o;
+    case BinaryOp::LT:
+      return BinaryOp::GT;
+    case BinaryOp::LE:
+      return BinaryOp::GE;
+    case BinaryOp::GT:
+      return BinaryOp::LT;
+    case BinaryOp::GE:
+      return BinaryOp::LE;
+    default:
+      return o;
     }
   };
   if (!isSigned(b->a.type().elem) && b->a.type().elem == ElementType::U64)
@@ -230,16 +256,19 @@ Stmt Simplifier::ifStmt(const IfThenElseNode *n) {
 
 } // namespace detail
 
-bool structurallyEqual(const Expr &a, const Expr &b) {
+bool structurallyEqual(const Expr &a, const Expr &b, bool buffersByName) {
   if (a.same(b))
     return true;
   if (!a || !b || a.kind() != b.kind() || a.type() != b.type())
     return false;
-  auto all = [](const std::vector<Expr> &x, const std::vector<Expr> &y) {
+  auto eq = [buffersByName](const Expr &x, const Expr &y) {
+    return structurallyEqual(x, y, buffersByName);
+  };
+  auto all = [&](const std::vector<Expr> &x, const std::vector<Expr> &y) {
     if (x.size() != y.size())
       return false;
     for (size_t i = 0; i < x.size(); ++i)
-      if (!structurallyEqual(x[i], y[i]))
+      if (!eq(x[i], y[i]))
         return false;
     return true;
   };
@@ -254,24 +283,24 @@ bool structurallyEqual(const Expr &a, const Expr &b) {
     return false; // identity only, checked above
   case ExprKind::Binary: {
     auto *x = a.as<BinaryNode>(), *y = b.as<BinaryNode>();
-    return x->op == y->op && structurallyEqual(x->a, y->a) &&
-           structurallyEqual(x->b, y->b);
+    return x->op == y->op && eq(x->a, y->a) && eq(x->b, y->b);
   }
   case ExprKind::Unary: {
     auto *x = a.as<UnaryNode>(), *y = b.as<UnaryNode>();
-    return x->op == y->op && structurallyEqual(x->a, y->a);
+    return x->op == y->op && eq(x->a, y->a);
   }
   case ExprKind::Select: {
     auto *x = a.as<SelectNode>(), *y = b.as<SelectNode>();
-    return structurallyEqual(x->cond, y->cond) &&
-           structurallyEqual(x->trueValue, y->trueValue) &&
-           structurallyEqual(x->falseValue, y->falseValue);
+    return eq(x->cond, y->cond) && eq(x->trueValue, y->trueValue) &&
+           eq(x->falseValue, y->falseValue);
   }
   case ExprKind::Cast:
-    return structurallyEqual(a.as<CastNode>()->value, b.as<CastNode>()->value);
+    return eq(a.as<CastNode>()->value, b.as<CastNode>()->value);
   case ExprKind::Load: {
     auto *x = a.as<LoadNode>(), *y = b.as<LoadNode>();
-    return x->buffer == y->buffer && all(x->indices, y->indices);
+    return (x->buffer == y->buffer ||
+            (buffersByName && x->buffer->name == y->buffer->name)) &&
+           all(x->indices, y->indices);
   }
   case ExprKind::Call: {
     auto *x = a.as<CallNode>(), *y = b.as<CallNode>();
@@ -279,12 +308,12 @@ bool structurallyEqual(const Expr &a, const Expr &b) {
   }
   case ExprKind::Ramp: {
     auto *x = a.as<RampNode>(), *y = b.as<RampNode>();
-    return x->lanes == y->lanes && structurallyEqual(x->base, y->base) &&
-           structurallyEqual(x->stride, y->stride);
+    return x->lanes == y->lanes && eq(x->base, y->base) &&
+           eq(x->stride, y->stride);
   }
   case ExprKind::Broadcast: {
     auto *x = a.as<BroadcastNode>(), *y = b.as<BroadcastNode>();
-    return x->lanes == y->lanes && structurallyEqual(x->value, y->value);
+    return x->lanes == y->lanes && eq(x->value, y->value);
   }
   }
   return false;

@@ -19,7 +19,8 @@ const ForNode *findLoop(const Stmt &s, const VarNode *loopVar);
 /// loop.
 Stmt replaceLoop(const Stmt &s, const VarNode *loopVar,
                  const std::function<Stmt(const ForNode *)> &fn);
-/// Deep structural equality of expressions (same variables, buffers by name).
+/// Deep structural equality of expressions, buffers also matched by name
+/// (structurallyEqual with buffersByName).
 bool exprEqual(const Expr &a, const Expr &b);
 /// a + b, a * b with immediates folded (x + 0, x * 1, c1 + c2, ...), so that
 /// rewritten indices stay readable without a simplifier.

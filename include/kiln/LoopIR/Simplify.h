@@ -19,9 +19,12 @@ Expr simplify(const Expr &e, const VarBounds &vars = {});
 Stmt simplify(const Stmt &s, const VarBounds &vars = {});
 PrimFunc simplify(const PrimFunc &f);
 
-/// Whether two expressions are the same tree (same variables and buffers by
-/// identity, same operators, types and immediates).
-bool structurallyEqual(const Expr &a, const Expr &b);
+/// Whether two expressions are the same tree (same variables by identity,
+/// same operators, types and bit-identical immediates). Buffers match by
+/// identity, or also by name when `buffersByName` (a view of a buffer shares
+/// its memory under another node).
+bool structurallyEqual(const Expr &a, const Expr &b,
+                       bool buffersByName = false);
 
 } // namespace kiln::loop
 

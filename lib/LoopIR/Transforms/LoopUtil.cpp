@@ -2,6 +2,7 @@
 
 #include "kiln/LoopIR/Functor.h"
 #include "kiln/LoopIR/Schedule.h"
+#include "kiln/LoopIR/Simplify.h"
 
 namespace kiln::loop {
 
@@ -70,61 +71,7 @@ Stmt replaceLoop(const Stmt &s, const VarNode *loopVar,
 }
 
 bool exprEqual(const Expr &a, const Expr &b) {
-  if (a.same(b))
-    return true;
-  if (!a || !b || a.kind() != b.kind() || a.type() != b.type())
-    return false;
-  auto allEqual = [](const std::vector<Expr> &x, const std::vector<Expr> &y) {
-    if (x.size() != y.size())
-      return false;
-    for (size_t i = 0; i < x.size(); ++i)
-      if (!exprEqual(x[i], y[i]))
-        return false;
-    return true;
-  };
-  switch (a.kind()) {
-  case ExprKind::IntImm:
-    return a.as<IntImmNode>()->value == b.as<IntImmNode>()->value;
-  case ExprKind::FloatImm: {
-    double x = a.as<FloatImmNode>()->value, y = b.as<FloatImmNode>()->value;
-    return x == y || (x != x && y != y);
-  }
-  case ExprKind::Var:
-    return false; // identity was checked by same()
-  case ExprKind::Binary: {
-    auto *x = a.as<BinaryNode>(), *y = b.as<BinaryNode>();
-    return x->op == y->op && exprEqual(x->a, y->a) && exprEqual(x->b, y->b);
-  }
-  case ExprKind::Unary: {
-    auto *x = a.as<UnaryNode>(), *y = b.as<UnaryNode>();
-    return x->op == y->op && exprEqual(x->a, y->a);
-  }
-  case ExprKind::Select: {
-    auto *x = a.as<SelectNode>(), *y = b.as<SelectNode>();
-    return exprEqual(x->cond, y->cond) &&
-           exprEqual(x->trueValue, y->trueValue) &&
-           exprEqual(x->falseValue, y->falseValue);
-  }
-  case ExprKind::Cast:
-    return exprEqual(a.as<CastNode>()->value, b.as<CastNode>()->value);
-  case ExprKind::Load: {
-    auto *x = a.as<LoadNode>(), *y = b.as<LoadNode>();
-    return (x->buffer == y->buffer || x->buffer->name == y->buffer->name) &&
-           allEqual(x->indices, y->indices);
-  }
-  case ExprKind::Call: {
-    auto *x = a.as<CallNode>(), *y = b.as<CallNode>();
-    return x->name == y->name && allEqual(x->args, y->args);
-  }
-  case ExprKind::Ramp: {
-    auto *x = a.as<RampNode>(), *y = b.as<RampNode>();
-    return exprEqual(x->base, y->base) && exprEqual(x->stride, y->stride);
-  }
-  case ExprKind::Broadcast:
-    return exprEqual(a.as<BroadcastNode>()->value,
-                     b.as<BroadcastNode>()->value);
-  }
-  return false;
+  return structurallyEqual(a, b, /*buffersByName=*/true);
 }
 
 static bool isIntValue(const Expr &e, int64_t v) {
