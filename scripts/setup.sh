@@ -19,6 +19,9 @@ PACKAGES=(
   libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
   # Support libraries and the unit-test framework (Catch2 v2).
   libfmt-dev catch2
+  # The model zoo (bench/export_torchvision.py): ResNet-50 and MobileNetV2
+  # exported from torchvision for the pass pipeline's kernel-count test.
+  python3-torch python3-torchvision
 )
 
 missing=()

@@ -48,24 +48,47 @@ static void verifyAll(const loop::Program &p) {
   loop::verifyProgram(p);
 }
 
-CompiledProgram compileToLoopIR(Function &f, const CompileOptions &options) {
+std::vector<PassRecord> runGraphPipeline(Module &m, const std::string &pipeline,
+                                         const PassInstrumentation &inst,
+                                         const PassConfig &config) {
+  PassManager<Module> pm(config, inst);
+  pm.addPipeline(pipeline);
+  pm.run(m);
+  return pm.records();
+}
+
+CompiledProgram compileToLoopIR(Module &m, const CompileOptions &options) {
+  Function &f = m.main();
   bindInputsAsConstants(f, options.boundInputs);
   pinInputShapes(f, options.inputShapes);
   prepareForLowering(f);
 
   CompiledProgram out;
+  PassConfig config;
+  config.vectorBytes = options.scheduleOptions.vectorBytes;
+  config.parallel = options.scheduleOptions.parallel;
+  if (!options.graphPipeline.empty()) {
+    out.graphPasses =
+        runGraphPipeline(m, options.graphPipeline, options.instrumentation,
+                         config);
+    // Passes keep shapes static; this names the culprit if one did not.
+    prepareForLowering(f);
+  }
+
   out.program = lowerFunction(f, options.name);
   if (options.verify)
     verifyAll(out.program);
-  for (loop::PrimFunc &func : out.program.funcs) {
-    if (options.simplify)
-      func = loop::simplify(func);
-    if (options.schedule)
-      func = loop::applyDefaultSchedule(func, options.scheduleOptions);
-  }
-  for (size_t c = 0; c < out.program.calls.size(); ++c)
-    out.program.calls[c].workspaceSize =
-        loop::workspaceBytes(out.program.funcs[out.program.calls[c].func]);
+  std::string loopPipeline;
+  if (options.simplify)
+    loopPipeline = "simplify";
+  if (options.schedule)
+    loopPipeline += loopPipeline.empty() ? "schedule" : ",schedule";
+  PassManager<loop::Program> lpm(config, options.instrumentation);
+  lpm.addPipeline(loopPipeline);
+  lpm.run(out.program);
+  out.loopPasses = lpm.records();
+  for (loop::KernelCall &call : out.program.calls)
+    call.workspaceSize = loop::workspaceBytes(out.program.funcs[call.func]);
   if (options.verify)
     verifyAll(out.program);
   out.memory = planMemory(out.program, options.inPlace);

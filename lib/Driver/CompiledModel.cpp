@@ -14,7 +14,7 @@ bool isCompiledTarget(const std::string &target) {
 CompiledModel::~CompiledModel() = default;
 
 std::unique_ptr<CompiledModel>
-CompiledModel::compile(Function &f, CompileOptions options,
+CompiledModel::compile(Module &module, CompileOptions options,
                        const std::string &target,
                        const cpu::CpuTargetOptions &cpuOptions) {
   check(isCompiledTarget(target),
@@ -24,7 +24,7 @@ CompiledModel::compile(Function &f, CompileOptions options,
   if (target == "host")
     options.scheduleOptions.vectorBytes =
         cpu::CpuTarget(cpuOptions).vectorBytes();
-  m->compiled_ = compileToLoopIR(f, options);
+  m->compiled_ = compileToLoopIR(module, options);
   if (target == "host")
     m->jit_ = cpu::JitProgram::compile(m->compiled_.program, cpuOptions);
   return m;

@@ -6,6 +6,8 @@
 #include "kiln/IR/Parser.h"
 #include "kiln/IR/Printer.h"
 #include "kiln/IR/Verifier.h"
+#include "kiln/Driver/Compile.h"
+#include "kiln/Driver/PassDifferential.h"
 #include "kiln/Interpreter/Interpreter.h"
 
 #include <algorithm>
@@ -155,6 +157,8 @@ std::vector<NamedTensor> readAll(const std::vector<std::string> &paths) {
 namespace {
 
 void runCaseBody(const ConformanceCase &c, const ConformanceOptions &options) {
+  if (options.passDifferential)
+    return runPassDifferentialCase(c);
   if (options.target != "interp")
     return runCompiledCase(c, options);
   std::string modelPath = (fs::path(c.dir) / "model.onnx").string();
@@ -164,7 +168,14 @@ void runCaseBody(const ConformanceCase &c, const ConformanceOptions &options) {
   std::unique_ptr<Module> reparsed;
   if (options.roundtrip)
     reparsed = roundTrip(*module);
-  const Function &f = (reparsed ? reparsed : module)->main();
+  Module &m = reparsed ? *reparsed : *module;
+  if (!options.graphPipeline.empty()) {
+    PassInstrumentation inst;
+    inst.verifyEach = true;
+    inst.skipUnmetRequirements = true;
+    runGraphPipeline(m, options.graphPipeline, inst);
+  }
+  const Function &f = m.main();
 
   std::vector<std::string> sets = dataSetDirs(c.dir);
   check(!sets.empty(), "no test_data_set_* folder");

@@ -49,13 +49,15 @@ bool shouldBind(const Tensor &t, Binding level) {
 std::unique_ptr<CompiledModel> compileCase(const std::string &modelPath,
                                            const std::vector<Tensor> &inputs,
                                            Binding level,
-                                           const std::string &target,
+                                           const ConformanceOptions &options,
                                            std::unique_ptr<Module> &module) {
   module = importOnnxFile(modelPath);
   verify(*module);
   Function &f = module->main();
   CompileOptions co;
   co.name = "model";
+  co.graphPipeline = options.graphPipeline;
+  co.instrumentation.verifyEach = true;
   for (size_t i = 0; i < f.inputs().size(); ++i) {
     Value *v = f.inputs()[i];
     if (shouldBind(inputs[i], level)) {
@@ -65,7 +67,7 @@ std::unique_ptr<CompiledModel> compileCase(const std::string &modelPath,
       v->setType(TensorType(inputs[i].elementType(), inputs[i].shape()));
     }
   }
-  return CompiledModel::compile(f, co, target);
+  return CompiledModel::compile(*module, co, options.target);
 }
 
 } // namespace
@@ -94,7 +96,7 @@ void runCompiledCase(const ConformanceCase &c,
     if (!cc || level != Binding::None) {
       for (;;) {
         try {
-          cc = compileCase(modelPath, bound, level, options.target, module);
+          cc = compileCase(modelPath, bound, level, options, module);
           break;
         } catch (const Error &e) {
           if (level == Binding::Parameters || !isShapeError(e))

@@ -89,9 +89,17 @@ LowerContext FunctionLowering::runLowering(
     const Node &node, const std::vector<loop::Buffer> &inputs,
     const std::vector<loop::Buffer> &outputs) {
   std::vector<const Tensor *> constants;
-  for (size_t i = 0; i < node.numOperands(); ++i)
-    constants.push_back(node.hasOperand(i) ? node.operand(i)->constantValue()
-                                           : nullptr);
+  for (size_t i = 0; i < node.numOperands(); ++i) {
+    const Tensor *c = nullptr;
+    if (node.hasOperand(i)) {
+      c = node.operand(i)->constantValue();
+      // A fused body's input bound to a constant operand of the Fused node.
+      auto it = boundConstants_.find(node.operand(i));
+      if (!c && it != boundConstants_.end())
+        c = it->second;
+    }
+    constants.push_back(c);
+  }
   LowerContext ctx(node, inputs, constants, outputs, this);
   LowerFn fn = lowerFunctionFor(node.kind());
   if (!fn)
@@ -127,6 +135,7 @@ void FunctionLowering::lowerNode(const Node &node) {
   func.name = kernelName(node);
   std::vector<size_t> args;
   buffers_.clear();
+  boundConstants_.clear();
   auto param = [&](const Value &v, const std::string &name) {
     loop::Buffer b = bufferFor(v, name);
     func.params.push_back(b);
@@ -193,13 +202,57 @@ loop::Stmt FunctionLowering::lowerSubgraph(
     LowerContext &outer, const Function &graph,
     const std::vector<loop::Buffer> &inputs,
     const std::vector<loop::Buffer> &outputs) {
+  return lowerBody(outer, graph, inputs, outputs, /*fused=*/false);
+}
+
+loop::Stmt FunctionLowering::lowerFusedBody(
+    LowerContext &outer, const Function &graph,
+    const std::vector<loop::Buffer> &inputs,
+    const std::vector<loop::Buffer> &outputs) {
+  return lowerBody(outer, graph, inputs, outputs, /*fused=*/true);
+}
+
+// In a fused body, each output computed by a body node (the first time it is
+// listed) is written by that node straight into its output buffer. Returns
+// the claimed output indices by value.
+static std::unordered_map<const Value *, size_t>
+directOutputs(const Function &graph, const std::vector<loop::Buffer> &outputs) {
+  std::unordered_map<const Value *, size_t> direct;
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const Value *v = graph.outputs()[i];
+    const loop::Buffer &dst = outputs[i];
+    // Only values of this body computed by a node that has a lowering.
+    if (!dst || !v || direct.count(v) || v->owner() != &graph ||
+        !v->producer() || v->producer()->kind() == OpKind::Constant ||
+        !dst->isDense() || dst->elem != v->type().elementType())
+      continue;
+    int64_t n = 1;
+    for (int64_t d : staticShapeOf(*v))
+      n *= d;
+    if (n == dst->numElements())
+      direct[v] = i;
+  }
+  return direct;
+}
+
+loop::Stmt FunctionLowering::lowerBody(LowerContext &outer,
+                                       const Function &graph,
+                                       const std::vector<loop::Buffer> &inputs,
+                                       const std::vector<loop::Buffer> &outputs,
+                                       bool fused) {
   if (inputs.size() != graph.inputs().size() ||
       outputs.size() != graph.outputs().size())
     outer.error("subgraph '{}' takes {} inputs and {} outputs, given {} and {}",
                 graph.name(), graph.inputs().size(), graph.outputs().size(),
                 inputs.size(), outputs.size());
-  for (size_t i = 0; i < inputs.size(); ++i)
+  for (size_t i = 0; i < inputs.size(); ++i) {
     buffers_[graph.inputs()[i]] = inputs[i];
+    if (fused && outer.constant(i))
+      boundConstants_[graph.inputs()[i]] = outer.constant(i);
+  }
+  std::unordered_map<const Value *, size_t> direct;
+  if (fused)
+    direct = directOutputs(graph, outputs);
 
   std::vector<loop::Stmt> stmts;
   for (const auto &nodePtr : graph.nodes()) {
@@ -221,8 +274,15 @@ loop::Stmt FunctionLowering::lowerSubgraph(
       const Value *r = node.result(i);
       if (!r || !isUsed(*r))
         continue;
-      outs[i] = outer.allocate(r->name(), r->type().elementType(),
-                               staticShapeOf(*r));
+      auto d = direct.find(r);
+      if (d != direct.end()) {
+        const loop::Buffer &dst = outputs[d->second];
+        std::vector<int64_t> shape = staticShapeOf(*r);
+        outs[i] = shape == dst->shape ? dst : loop::reshapeView(dst, shape);
+      } else {
+        outs[i] = outer.allocate(r->name(), r->type().elementType(),
+                                 staticShapeOf(*r));
+      }
       buffers_[r] = outs[i];
     }
     LowerContext ctx = runLowering(node, ins, outs);
@@ -239,6 +299,9 @@ loop::Stmt FunctionLowering::lowerSubgraph(
     const loop::Buffer &dst = outputs[i];
     if (!dst)
       continue;
+    auto d = direct.find(graph.outputs()[i]);
+    if (d != direct.end() && d->second == i)
+      continue; // written in place by its node
     if (src->numElements() != dst->numElements() || src->elem != dst->elem)
       outer.error("subgraph output '{}' is {} of {} elements, expected {} of "
                   "{}",

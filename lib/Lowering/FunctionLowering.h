@@ -23,8 +23,16 @@ public:
   loop::Stmt lowerSubgraph(LowerContext &outer, const Function &graph,
                            const std::vector<loop::Buffer> &inputs,
                            const std::vector<loop::Buffer> &outputs);
+  /// Like lowerSubgraph for a Fused node's body (input i is operand i):
+  /// outputs computed by body nodes are written straight into `outputs`.
+  loop::Stmt lowerFusedBody(LowerContext &outer, const Function &graph,
+                            const std::vector<loop::Buffer> &inputs,
+                            const std::vector<loop::Buffer> &outputs);
 
 private:
+  loop::Stmt lowerBody(LowerContext &outer, const Function &graph,
+                       const std::vector<loop::Buffer> &inputs,
+                       const std::vector<loop::Buffer> &outputs, bool fused);
   size_t addTensor(const Value &v, loop::StorageKind storage);
   void lowerNode(const Node &node);
   /// Runs the node's lowering with the given buffers; returns the kernel
@@ -44,6 +52,8 @@ private:
   /// subgraph values).
   std::unordered_map<const Value *, loop::Buffer> buffers_;
   std::unordered_map<std::string, int> kernelNames_;
+  /// Fused body inputs whose operand is a compile-time constant.
+  std::unordered_map<const Value *, const Tensor *> boundConstants_;
 };
 
 /// A kernel-local buffer for a graph value (its name and static type).

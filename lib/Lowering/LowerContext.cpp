@@ -70,4 +70,12 @@ loop::Stmt LowerContext::lowerSubgraph(const Function &graph,
   return parent_->lowerSubgraph(*this, graph, ins, outs);
 }
 
+loop::Stmt LowerContext::lowerFusedBody(const Function &graph,
+                                        const std::vector<loop::Buffer> &ins,
+                                        const std::vector<loop::Buffer> &outs) {
+  if (!parent_)
+    error("fused bodies cannot be lowered in this context");
+  return parent_->lowerFusedBody(*this, graph, ins, outs);
+}
+
 } // namespace kiln

@@ -39,7 +39,7 @@ compareCompiledWithInterpreter(const std::string &onnxText,
     options.name = "model";
     for (size_t i = 0; i < inputs.size(); ++i)
       options.inputShapes[rf.inputs()[i]->name()] = inputs[i].shape();
-    auto compiled = CompiledModel::compile(module->main(), options, target);
+    auto compiled = CompiledModel::compile(*module, options, target);
     std::vector<Tensor> actual = compiled->run(inputs);
     if (actual.size() != expected.size())
       return "output count differs";

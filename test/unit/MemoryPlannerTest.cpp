@@ -35,7 +35,7 @@ CompiledProgram compile(const char *text, bool inPlace = true) {
   std::unique_ptr<Module> m = importOnnxText(text);
   CompileOptions options;
   options.inPlace = inPlace;
-  return compileToLoopIR(m->main(), options);
+  return compileToLoopIR(*m, options);
 }
 
 // Live ranges [first call, last call] of arena tensors.

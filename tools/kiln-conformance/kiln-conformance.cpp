@@ -8,6 +8,8 @@
 #include "kiln/Driver/TestData.h"
 #include "kiln/Driver/ToolMain.h"
 
+#include "../common/PassFlags.h"
+
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -102,6 +104,20 @@ static cl::opt<bool>
                     "then stops the run and --timeout does not apply)"),
            cl::cat(confCategory));
 
+static cl::opt<unsigned> optLevel(
+    "O",
+    cl::desc("Run the graph pipeline of optimization level 0-3 on every model "
+             "before it runs (default 0: none), verifying after each pass; "
+             "--passes= overrides"),
+    cl::Prefix, cl::init(0), cl::cat(confCategory));
+
+static cl::opt<bool> passDifferential(
+    "pass-differential",
+    cl::desc("Run every registered graph pass and each -O pipeline on each "
+             "model and compare the interpreter's outputs before and after "
+             "(instead of the reference outputs)"),
+    cl::cat(confCategory));
+
 static const char *const toolName = "kiln-conformance";
 static const char *const defaultRoot = "/usr/share/libonnx-testdata/data";
 
@@ -184,6 +200,13 @@ static int conformanceMain() {
   options.rtol = relTol;
   options.atol = absTol;
   options.roundtrip = roundtrip;
+  check(optLevel <= 3, "unknown optimization level -O{} (expected 0-3)",
+        unsigned(optLevel));
+  options.graphPipeline = tools::graphPipelineFromFlags(optLevel);
+  options.passDifferential = passDifferential;
+  check(!passDifferential || target == "interp",
+        "--pass-differential runs the interpreter; it takes no --target={}",
+        std::string(target));
   options.isolate = !noFork;
   options.timeoutSeconds = timeout;
   options.memoryLimitMB = sanitized ? 0 : memoryLimit;
@@ -291,6 +314,7 @@ static int conformanceMain() {
 }
 
 int main(int argc, char **argv) {
+  tools::registerPassFlags(confCategory);
   cl::HideUnrelatedOptions(confCategory);
   cl::SetVersionPrinter([](llvm::raw_ostream &os) {
     os << "kiln-conformance (Kiln) " KILN_VERSION "\n";

@@ -1,8 +1,9 @@
 //===- kiln-opt.cpp - IR in, IR out ---------------------------------------===//
-// Reads Kiln IR text or an ONNX model, verifies it and prints graph IR text;
-// a .lir file is loop IR, parsed, verified and printed back. Graph passes
-// (--passes=) will run between loading and printing.
+// Reads Kiln IR text or an ONNX model, verifies it, runs graph passes
+// (--passes= or -O<n>) and prints graph IR text; a .lir file is loop IR:
+// parsed, verified, run through loop passes and printed back.
 //===----------------------------------------------------------------------===//
+#include "kiln/Driver/Compile.h"
 #include "kiln/Driver/ModelLoader.h"
 #include "kiln/Driver/ToolMain.h"
 #include "kiln/IR/Parser.h"
@@ -11,6 +12,10 @@
 #include "kiln/LoopIR/Parser.h"
 #include "kiln/LoopIR/Printer.h"
 #include "kiln/LoopIR/Verifier.h"
+
+#include "kiln/LoopIR/Program.h"
+
+#include "../common/PassFlags.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/raw_ostream.h"
@@ -73,7 +78,20 @@ static cl::opt<EmitKind>
                                "graph IR text (default)")),
          cl::init(EmitKind::GraphIR), cl::cat(optCategory));
 
+static cl::opt<int> optLevel(
+    "O",
+    cl::desc("Run the graph pipeline of optimization level 0-3 (default: no "
+             "passes; --passes= overrides)"),
+    cl::Prefix, cl::init(-1), cl::cat(optCategory));
+
 static const char *const toolName = "kiln-opt";
+
+static std::string pipelineFromFlags() {
+  check(optLevel >= -1 && optLevel <= 3,
+        "unknown optimization level -O{} (expected 0-3)", int(optLevel));
+  return tools::graphPipelineFromFlags(optLevel >= 0 ? unsigned(optLevel)
+                                                     : 0);
+}
 
 static std::unique_ptr<Module> loadInput(const LoadOptions &options) {
   if (inputPath != "-")
@@ -111,7 +129,15 @@ static int loopIRMain() {
   if (verifyIR)
     for (const loop::PrimFunc &f : funcs)
       loop::verifyPrimFunc(f);
-  writeOutput(loop::printPrimFuncs(funcs));
+  // Loop passes work on a program; these functions are its kernels.
+  loop::Program program;
+  program.funcs = std::move(funcs);
+  PassManager<loop::Program> pm({}, tools::instrumentationFromFlags());
+  if (tools::passesFlag(optCategory).getNumOccurrences())
+    pm.addPipeline(tools::passesFlag(optCategory));
+  pm.run(program);
+  tools::reportPasses(pm.records(), "loop IR", std::cerr);
+  writeOutput(loop::printPrimFuncs(program.funcs));
   return 0;
 }
 
@@ -119,8 +145,11 @@ static int optMain() {
   std::string ext = fs::path(std::string(inputPath)).extension().string();
   for (char &c : ext)
     c = char(std::tolower(static_cast<unsigned char>(c)));
+  if (tools::listPassesIfAsked(std::cout))
+    return 0;
   if (ext == ".lir")
     return loopIRMain();
+  std::string pipeline = pipelineFromFlags();
   LoadOptions loadOptions;
   loadOptions.inputShapes = parseInputShapes(inputShapes);
   loadOptions.verify = verifyIR;
@@ -140,14 +169,18 @@ static int optMain() {
 
   std::unique_ptr<Module> module = loadInput(loadOptions);
 
-  // Graph passes will run here, driven by --passes= once the pass registry
-  // exists.
+  PassInstrumentation instrumentation = tools::instrumentationFromFlags();
+  instrumentation.skipUnmetRequirements =
+      !tools::passesFlag(optCategory).getNumOccurrences();
+  tools::reportPasses(runGraphPipeline(*module, pipeline, instrumentation),
+                      "graph IR", std::cerr);
 
   writeOutput(toText(*module, printOptions));
   return 0;
 }
 
 int main(int argc, char **argv) {
+  tools::registerPassFlags(optCategory);
   cl::HideUnrelatedOptions(optCategory);
   cl::SetVersionPrinter([](llvm::raw_ostream &os) {
     os << "kiln-opt (Kiln) " KILN_VERSION "\n";

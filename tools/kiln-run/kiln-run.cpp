@@ -12,6 +12,8 @@
 #include "kiln/Frontend/TensorFile.h"
 #include "kiln/Interpreter/Interpreter.h"
 
+#include "../common/PassFlags.h"
+
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -88,6 +90,13 @@ static cl::opt<unsigned>
                cl::desc("Elements printed per output (default 20; 0 = all)"),
                cl::init(20), cl::cat(runCategory));
 
+static cl::opt<int> optLevel(
+    "O",
+    cl::desc("Optimization level 0-3: the graph pipeline run before the model "
+             "executes (default: 0 for --target=interp, 2 for compiled "
+             "targets)"),
+    cl::Prefix, cl::init(-1), cl::cat(runCategory));
+
 static const char *const toolName = "kiln-run";
 
 static std::pair<std::string, std::string> splitBinding(const std::string &s,
@@ -147,6 +156,18 @@ static int runMain() {
     check(!listTestDataFiles(expectDir, "output").empty(),
           "--expect-dir '{}' has no output_*.pb files", std::string(expectDir));
   }
+
+  if (tools::listPassesIfAsked(std::cout))
+    return 0;
+  check(optLevel >= -1 && optLevel <= 3,
+        "unknown optimization level -O{} (expected 0-3)", int(optLevel));
+  unsigned level = optLevel >= 0 ? unsigned(optLevel) : target == "interp" ? 0 : 2;
+  std::string pipeline = tools::graphPipelineFromFlags(level);
+  PassInstrumentation instrumentation = tools::instrumentationFromFlags();
+  // A -O pipeline skips passes a dynamic-shaped model cannot take; an explicit
+  // --passes= reports them.
+  instrumentation.skipUnmetRequirements =
+      !tools::passesFlag(runCategory).getNumOccurrences();
 
   LoadOptions loadOptions;
   loadOptions.inputShapes = parseInputShapes(inputShapes);
@@ -227,15 +248,24 @@ static int runMain() {
     runInputs.push_back(std::move(*t));
   std::vector<Tensor> outputs;
   if (target == "interp") {
+    tools::reportPasses(
+        runGraphPipeline(*module, pipeline, instrumentation), "graph IR",
+        std::cerr);
     outputs = Interpreter().run(f, runInputs);
   } else {
     // Compiled for the shapes of the given inputs.
     CompileOptions options;
     options.name = "model";
+    options.graphPipeline = pipeline;
+    options.instrumentation = instrumentation;
+    options.schedule = level > 0;
     for (size_t i = 0; i < numInputs; ++i)
       options.inputShapes[f.inputs()[i]->name()] = runInputs[i].shape();
     std::unique_ptr<CompiledModel> compiled =
-        CompiledModel::compile(module->main(), options, target);
+        CompiledModel::compile(*module, options, target);
+    tools::reportPasses(compiled->compiled().graphPasses, "graph IR",
+                        std::cerr);
+    tools::reportPasses(compiled->compiled().loopPasses, "loop IR", std::cerr);
     outputs = compiled->run(runInputs);
   }
 
@@ -274,6 +304,7 @@ static int runMain() {
 }
 
 int main(int argc, char **argv) {
+  tools::registerPassFlags(runCategory);
   cl::HideUnrelatedOptions(runCategory);
   cl::SetVersionPrinter([](llvm::raw_ostream &os) {
     os << "kiln-run (Kiln) " KILN_VERSION "\n";

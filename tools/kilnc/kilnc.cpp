@@ -13,6 +13,8 @@
 #include "kiln/IR/Printer.h"
 #include "kiln/LoopIR/Printer.h"
 
+#include "../common/PassFlags.h"
+
 #include "llvm/ADT/Statistic.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/raw_ostream.h"
@@ -59,7 +61,11 @@ static cl::opt<std::string>
     mattr("mattr", cl::desc("Target features, e.g. +avx2,-avx512f"),
           cl::cat(kilncCategory));
 static cl::opt<unsigned> optLevel(
-    "O", cl::desc("Optimization level 0-3 (default 2)"), cl::Prefix,
+    "O",
+    cl::desc("Optimization level 0-3 (default 2): the graph pipeline "
+             "(--list-passes shows each level's), loop schedules (-O1 and "
+             "up) and LLVM's level"),
+    cl::Prefix,
     cl::init(2), cl::cat(kilncCategory));
 static cl::list<std::string>
     inputShapes("input-shape",
@@ -116,6 +122,8 @@ static void writeText(const std::string &path, const std::string &text) {
 }
 
 static int kilncMain() {
+  if (tools::listPassesIfAsked(std::cout))
+    return 0;
   static const char *kinds[] = {"obj",      "asm",     "llvm",
                                 "graph-ir", "loop-ir", "header"};
   check(std::find(std::begin(kinds), std::end(kinds), std::string(emit)) !=
@@ -157,7 +165,6 @@ static int kilncMain() {
   LoadOptions loadOptions;
   loadOptions.inputShapes = parseInputShapes(inputShapes);
   std::unique_ptr<Module> module = loadModel(modelPath, loadOptions);
-  Function &f = module->main();
 
   CompileOptions options;
   options.name = name;
@@ -168,12 +175,16 @@ static int kilncMain() {
     options.boundInputs[b.substr(0, eq)] =
         readNamedTensorFile(b.substr(eq + 1)).tensor;
   }
+  options.graphPipeline = tools::graphPipelineFromFlags(optLevel);
+  options.instrumentation = tools::instrumentationFromFlags();
   options.schedule = !noSchedule && optLevel > 0;
   options.scheduleOptions.vectorBytes = cpuTarget.vectorBytes();
 
   checkWritable(out);
-  CompiledProgram compiled = compileToLoopIR(f, options);
+  CompiledProgram compiled = compileToLoopIR(*module, options);
   const loop::Program &p = compiled.program;
+  tools::reportPasses(compiled.graphPasses, "graph IR", std::cerr);
+  tools::reportPasses(compiled.loopPasses, "loop IR", std::cerr);
 
   if (emit == "graph-ir") {
     writeText(out, toText(*module));
@@ -228,6 +239,7 @@ static int kilncMain() {
 }
 
 int main(int argc, char **argv) {
+  tools::registerPassFlags(kilncCategory);
   cl::HideUnrelatedOptions(kilncCategory);
   cl::SetVersionPrinter(
       [](llvm::raw_ostream &os) { os << "kilnc (Kiln) " KILN_VERSION "\n"; });
@@ -237,6 +249,7 @@ int main(int argc, char **argv) {
       "  Compiles an ONNX model to an object file and a C header:\n"
       "    kilnc model.onnx --name=net -o net.o   (writes net.o and net.h)\n"
       "  --stats prints the kernel count, arena size (with the bytes the\n"
-      "  intermediates would take without reuse) and weight size.\n");
+      "  intermediates would take without reuse) and weight size, and what\n"
+      "  each pass did.\n");
   return runTool("kilnc", kilncMain);
 }

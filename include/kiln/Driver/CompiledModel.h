@@ -19,10 +19,11 @@ class JitProgram;
 
 class CompiledModel {
 public:
-  /// Compiles f (mutated by compilation). target is "host" or "loop-eval".
-  /// For "host", options.scheduleOptions.vectorBytes is set from the CPU.
+  /// Compiles module's main function (mutated by compilation). target is
+  /// "host" or "loop-eval". For "host", options.scheduleOptions.vectorBytes
+  /// is set from the CPU.
   static std::unique_ptr<CompiledModel>
-  compile(Function &f, CompileOptions options, const std::string &target,
+  compile(Module &module, CompileOptions options, const std::string &target,
           const cpu::CpuTargetOptions &cpuOptions = {});
   ~CompiledModel();
 
@@ -31,6 +32,7 @@ public:
 
   const loop::Program &program() const { return compiled_.program; }
   const MemoryPlanStats &memory() const { return compiled_.memory; }
+  const CompiledProgram &compiled() const { return compiled_; }
 
 private:
   CompiledModel() = default;

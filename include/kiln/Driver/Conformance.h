@@ -48,6 +48,15 @@ struct ConformanceOptions {
   /// Print -> parse -> print the imported module; the texts must agree and
   /// the reparsed module must verify. The reparsed module is what runs.
   bool roundtrip = false;
+  /// Graph passes run on each model before it is interpreted or compiled
+  /// (text pipeline, e.g. defaultGraphPipeline(3)); the IR is verified after
+  /// every pass, and passes whose requirements a model does not meet (e.g.
+  /// dynamic shapes for the interpreter) are skipped.
+  std::string graphPipeline;
+  /// Instead of the reference outputs: run every registered graph pass (and
+  /// the -O pipelines) on the model and compare the interpreter's outputs
+  /// before and after each (docs/passes.md).
+  bool passDifferential = false;
   /// Run each case in a child process so a crash fails only that case.
   bool isolate = true;
   /// Per-case limit in seconds when isolated (0 = none).

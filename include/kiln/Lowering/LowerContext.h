@@ -56,6 +56,11 @@ public:
   loop::Stmt lowerSubgraph(const Function &body,
                            const std::vector<loop::Buffer> &inputs,
                            const std::vector<loop::Buffer> &outputs);
+  /// Lowers a Fused node's body (input i bound to operand i) with the
+  /// outputs its nodes compute written directly into `outputs`.
+  loop::Stmt lowerFusedBody(const Function &body,
+                            const std::vector<loop::Buffer> &inputs,
+                            const std::vector<loop::Buffer> &outputs);
 
   /// Throws "node 'x' (Op): message".
   template <typename... Args>

@@ -1,0 +1,81 @@
+//===- Layout.cpp - NCHW / NCHW<b>c tensor layout names -------------------===//
+// Parsing of the layout strings used by LayoutTransform and the layout pass.
+//===----------------------------------------------------------------------===//
+#include "kiln/IR/Layout.h"
+
+#include "kiln/IR/Node.h"
+
+namespace kiln {
+
+std::optional<int64_t> parseLayoutBlock(std::string_view layout) {
+  constexpr std::string_view prefix = "NCHW";
+  if (layout.substr(0, prefix.size()) != prefix)
+    return std::nullopt;
+  std::string_view rest = layout.substr(prefix.size());
+  if (rest.empty())
+    return 0;
+  if (rest.size() < 2 || rest.back() != 'c')
+    return std::nullopt;
+  rest.remove_suffix(1);
+  // At most 9 digits, so the block cannot overflow; no leading zeros.
+  if (rest.size() > 9 || rest.front() == '0')
+    return std::nullopt;
+  int64_t block = 0;
+  for (char ch : rest) {
+    if (ch < '0' || ch > '9')
+      return std::nullopt;
+    block = block * 10 + (ch - '0');
+  }
+  return block;
+}
+
+std::string layoutName(int64_t block) {
+  return block == 0 ? "NCHW" : "NCHW" + std::to_string(block) + "c";
+}
+
+ConvNCHWcGeometry convNCHWcGeometry(const Node &node,
+                                   const std::vector<int64_t> &x,
+                                   const std::vector<int64_t> &w) {
+  check(x.size() == 5, "input must have rank 5 ([N, C/ib, H, W, ib]), not {}",
+        shapeStr(x));
+  check(w.size() == 6,
+        "weight must have rank 6 ([M/ob, C/ib, KH, KW, ib, ob]), not {}",
+        shapeStr(w));
+  for (int64_t d : w)
+    check(d >= 1, "weight shape {} must be static and non-empty", shapeStr(w));
+  check(x[1] >= 1 && x[4] >= 1,
+        "input shape {} needs static, non-empty channel dims", shapeStr(x));
+  ConvNCHWcGeometry g;
+  g.n = x[0];
+  g.cBlocks = x[1];
+  g.h = x[2];
+  g.w = x[3];
+  g.ib = x[4];
+  g.mBlocks = w[0];
+  g.kh = w[2];
+  g.kw = w[3];
+  g.ob = w[5];
+  int64_t group = node.getInt("group");
+  g.depthwise = group != 1;
+  if (!g.depthwise) {
+    check(w[1] == g.cBlocks && w[4] == g.ib,
+          "weight {} does not match input {} (expected [M/ob, {}, KH, KW, {}, "
+          "ob])",
+          shapeStr(w), shapeStr(x), g.cBlocks, g.ib);
+  } else {
+    check(group == g.channels() && group == g.outChannels() && g.ib == g.ob,
+          "group {} is neither 1 nor depthwise (input {} has {} channels, "
+          "weight {} gives {}; blocks must be equal)",
+          group, shapeStr(x), g.channels(), shapeStr(w), g.outChannels());
+    check(w[1] == 1 && w[4] == 1,
+          "depthwise weight {} must have shape [M/ob, 1, KH, KW, 1, ob]",
+          shapeStr(w));
+  }
+  g.window = readWindowParams(node, {g.kh, g.kw});
+  g.pads = g.window.pads;
+  g.oh = g.h < 0 ? -1 : convOutputSize(g.window, 0, g.h);
+  g.ow = g.w < 0 ? -1 : convOutputSize(g.window, 1, g.w);
+  return g;
+}
+
+} // namespace kiln

@@ -1,0 +1,29 @@
+//===- Pipelines.cpp - the default graph pipelines of -O0..-O3 ------------===//
+// docs/passes.md explains each level. Folding runs again after passes that
+// create constant subgraphs (BN folding, layout's weight packing), and DCE
+// before fusion so groups never include dead nodes.
+//===----------------------------------------------------------------------===//
+
+#include "kiln/Support/Error.h"
+#include "kiln/Transforms/PassManager.h"
+
+namespace kiln {
+
+std::string defaultGraphPipeline(unsigned optLevel) {
+  switch (optLevel) {
+  case 0:
+    return "";
+  case 1:
+    return "fold-shapes,fold-constants,simplify,cse,dce";
+  case 2:
+    return "fold-shapes,fold-constants,simplify,cse,fold-batchnorm,"
+           "fold-constants,simplify,dce,fuse";
+  case 3:
+    return "fold-shapes,fold-constants,simplify,cse,fold-batchnorm,"
+           "fold-constants,simplify,layout-nchwc,fold-constants,simplify,cse,"
+           "dce,fuse";
+  }
+  fail("unknown optimization level -O{} (expected 0-3)", optLevel);
+}
+
+} // namespace kiln
