@@ -251,6 +251,11 @@ void Printer::printAttr(const Attribute &attr, const AttrSpec *spec,
 
 void Printer::printTensor(const Tensor &t) {
   std::string type = t.type().str();
+  if (options_.elideElementsAbove >= 0 &&
+      t.numElements() > options_.elideElementsAbove) {
+    os_ << "dense<" << type << ">[...]";
+    return;
+  }
   if (options_.sideFilePath.empty() ||
       t.numElements() <= options_.inlineElementLimit) {
     os_ << "dense<" << type << ">[";

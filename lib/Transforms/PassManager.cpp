@@ -57,7 +57,13 @@ template class PassRegistry<loop::Program>;
 // What the manager needs of each IR: print, verify, check requirements.
 //===----------------------------------------------------------------------===//
 
-static std::string printIR(const Module &m) { return toText(m); }
+// Dumps elide big constants (weights) so --print-after-all stays readable on
+// real models, as MLIR's dumps do.
+static std::string printIR(const Module &m) {
+  PrintOptions options;
+  options.elideElementsAbove = 16;
+  return toText(m, options);
+}
 static std::string printIR(const loop::Program &p) {
   return loop::printProgram(p);
 }

@@ -89,7 +89,10 @@ static void *worker_main(void *arg) {
 }
 
 /* fork() copies only the calling thread: the child starts with an empty
- * pool (and a mutex no worker holds, since prepare takes it). */
+ * pool (and a mutex no worker holds, since prepare takes it). The condition
+ * variables are made anew: the copies still count the parent's waiting
+ * workers, and glibc's broadcast can block forever on such phantom waiters
+ * (seen as a hang of the child's first loop). */
 static void before_fork(void) { pthread_mutex_lock(&pool_mutex); }
 static void after_fork_parent(void) { pthread_mutex_unlock(&pool_mutex); }
 static void after_fork_child(void) {
@@ -97,6 +100,8 @@ static void after_fork_child(void) {
   worker_failed = 0;
   busy = 0;
   pending = 0;
+  pthread_cond_init(&work_ready, 0);
+  pthread_cond_init(&work_done, 0);
   pthread_mutex_unlock(&pool_mutex);
 }
 static int fork_handlers_installed;

@@ -18,6 +18,9 @@ struct PrintOptions {
   /// Path of the side file for large constants ("" = none). The text refers
   /// to it by its file name, relative to the printed file.
   std::string sideFilePath;
+  /// Constants with more elements than this print as `dense<f32[...]>[...]`
+  /// (-1: never). For IR dumps meant for reading; the text does not parse.
+  int64_t elideElementsAbove = -1;
 };
 
 void print(const Module &module, std::ostream &os,
