@@ -1,7 +1,10 @@
 //===- FoldBatchNorm.cpp - fold per-channel affine ops into weights -------===//
 // The "fold-batchnorm" pass: an inference BatchNormalization, or a Mul, Div,
 // Add or Sub by a per-channel constant, that follows a Conv, Gemm or MatMul
-// with constant weights is folded into new weight and bias constants.
+// with constant weights is folded into new weight and bias constants. An
+// inference BatchNormalization with constant parameters that follows
+// anything else becomes Mul + Add by per-channel constants, which fusion
+// then merges into the neighbouring kernels.
 //===----------------------------------------------------------------------===//
 
 #include "kiln/IR/Module.h"
@@ -303,6 +306,9 @@ private:
     default:
       return false;
     }
+    if (n.kind() == OpKind::BatchNormalization &&
+        !foldableProducer(n.operand(0), f))
+      return decomposeBatchNorm(f, n, stats);
     for (size_t i = 0; i < n.numOperands() && i < 2; ++i) {
       if (n.kind() == OpKind::BatchNormalization && i > 0)
         break;
@@ -322,6 +328,46 @@ private:
       return true;
     }
     return false;
+  }
+
+  /// BatchNormalization(x) -> Add(Mul(x, scale), shift) with [C,1,...,1]
+  /// constants, for an inference BN whose producer cannot absorb it.
+  bool decomposeBatchNorm(Function &f, Node &bn, PassStats &stats) {
+    const TensorType &xt = bn.operand(0)->type();
+    Value *out = bn.result(0);
+    if (!xt.isRanked() || xt.rank() < 2 || !isFloat(xt.elementType()) ||
+        xt.quant() || !xt.dims()[1].isStatic() || out->type() != xt)
+      return false;
+    Producer channels;
+    channels.channels = xt.dims()[1].size();
+    channels.axis = 1;
+    auto a = batchNormAffine(bn, channels);
+    if (!a)
+      return false;
+    std::vector<int64_t> shape(xt.rank() - 1, 1);
+    shape[0] = channels.channels;
+    Tensor scale(xt.elementType(), shape), shift(xt.elementType(), shape);
+    for (int64_t c = 0; c < channels.channels; ++c) {
+      scale.setDouble(c, a->scale[size_t(c)]);
+      shift.setDouble(c, a->shift[size_t(c)]);
+    }
+    auto pos = f.find(&bn);
+    Value *s = createConstant(f, pos, std::move(scale));
+    Value *t = createConstant(f, pos, std::move(shift));
+    Node *mul = f.createNodeBefore(pos, OpKind::Mul, {bn.operand(0), s}, {xt},
+                                   bn.name());
+    // The Add takes the BN's result name (outputs must keep theirs): free
+    // it by erasing the BN first, its uses parked on the Mul meanwhile.
+    std::string name = out->name();
+    f.replaceAllUsesWith(out, mul->result(0));
+    auto after = std::next(f.find(&bn));
+    f.eraseNode(&bn);
+    Node *add = f.createNodeBefore(after, OpKind::Add, {mul->result(0), t},
+                                   {xt}, mul->name(), {name});
+    f.replaceAllUsesWith(mul->result(0), add->result(0));
+    add->setOperand(0, mul->result(0));
+    stats.add("batchnorms decomposed");
+    return true;
   }
 
   /// Rewrites `p` to compute `follower`'s result and erases `follower`.
