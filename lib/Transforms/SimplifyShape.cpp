@@ -140,8 +140,7 @@ Rewrite layoutPair(Function &f, Node &outer) {
   Value *x = inner->operand(0);
   if (*blockA == *blockC)
     return replaceBy(outer, x, LayoutsComposed);
-  if (*blockA != 0 && *blockC != 0)
-    return {};
+  // LayoutTransform converts between any two of NCHW and NCHW<b>c directly.
   Node *t = f.createNodeBefore(f.find(&outer), OpKind::LayoutTransform, {x},
                                {outer.result(0)->type()}, outer.name(),
                                {outer.result(0)->name()});
