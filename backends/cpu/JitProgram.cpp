@@ -104,6 +104,10 @@ JitProgram::compile(const loop::Program &program,
                           : target.optLevel() == 1 ? llvm::CodeGenOpt::Less
                           : target.optLevel() == 2 ? llvm::CodeGenOpt::Default
                                                    : llvm::CodeGenOpt::Aggressive);
+  // Fused multiply-add as in CpuTarget::createTargetMachine.
+  jtmb.getOptions().AllowFPOpFusion = target.fpContract()
+                                          ? llvm::FPOpFusion::Fast
+                                          : llvm::FPOpFusion::Standard;
   std::unique_ptr<llvm::TargetMachine> tm =
       unwrap(jtmb.createTargetMachine(), "target machine");
 

@@ -75,7 +75,10 @@ CompiledProgram compileToLoopIR(Module &m, const CompileOptions &options) {
     prepareForLowering(f);
   }
 
-  out.program = lowerFunction(f, options.name);
+  LowerTarget target;
+  target.vectorBytes = options.scheduleOptions.vectorBytes;
+  target.vectorRegisters = options.scheduleOptions.vectorRegisters;
+  out.program = lowerFunction(f, options.name, target);
   if (options.verify)
     verifyAll(out.program);
   std::string loopPipeline;

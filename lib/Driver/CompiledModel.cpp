@@ -21,9 +21,11 @@ CompiledModel::compile(Module &module, CompileOptions options,
         "unknown execution target '{}' (expected host or loop-eval)", target);
   std::unique_ptr<CompiledModel> m(new CompiledModel());
   m->target_ = target;
-  if (target == "host")
-    options.scheduleOptions.vectorBytes =
-        cpu::CpuTarget(cpuOptions).vectorBytes();
+  if (target == "host") {
+    cpu::CpuTarget cpu(cpuOptions);
+    options.scheduleOptions.vectorBytes = cpu.vectorBytes();
+    options.scheduleOptions.vectorRegisters = cpu.vectorRegisters();
+  }
   m->compiled_ = compileToLoopIR(module, options);
   if (target == "host")
     m->jit_ = cpu::JitProgram::compile(m->compiled_.program, cpuOptions);

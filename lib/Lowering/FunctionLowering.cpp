@@ -282,6 +282,8 @@ loop::Stmt FunctionLowering::lowerBody(LowerContext &outer,
       } else {
         outs[i] = outer.allocate(r->name(), r->type().elementType(),
                                  staticShapeOf(*r));
+        if (fused)
+          outer.resultTemporaries.push_back(outs[i]);
       }
       buffers_[r] = outs[i];
     }
@@ -376,8 +378,9 @@ loop::Program FunctionLowering::run() {
   return std::move(program_);
 }
 
-loop::Program lowerFunction(const Function &f, const std::string &name) {
-  return FunctionLowering(f, name).run();
+loop::Program lowerFunction(const Function &f, const std::string &name,
+                            const LowerTarget &target) {
+  return FunctionLowering(f, name, target).run();
 }
 
 } // namespace kiln

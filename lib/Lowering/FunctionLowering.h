@@ -15,8 +15,11 @@ namespace kiln {
 
 class FunctionLowering {
 public:
-  FunctionLowering(const Function &f, std::string name)
-      : f_(f), name_(std::move(name)) {}
+  FunctionLowering(const Function &f, std::string name,
+                   const LowerTarget &target)
+      : f_(f), name_(std::move(name)), target_(target) {}
+
+  const LowerTarget &target() const { return target_; }
 
   loop::Program run();
 
@@ -46,6 +49,7 @@ private:
 
   const Function &f_;
   std::string name_;
+  LowerTarget target_;
   loop::Program program_;
   std::unordered_map<const Value *, size_t> tensorOf_;
   /// Buffers visible to the kernel being built (captured outer values and

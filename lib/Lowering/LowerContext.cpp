@@ -28,6 +28,8 @@ LowerContext::LowerContext(const Node &node, std::vector<loop::Buffer> inputs,
       constants_(std::move(constants)), outputs_(std::move(outputs)),
       parent_(parent) {}
 
+const LowerTarget &LowerContext::target() const { return parent_->target(); }
+
 const loop::Buffer &LowerContext::input(size_t i) const {
   if (!hasInput(i))
     error("operand {} is absent", i);

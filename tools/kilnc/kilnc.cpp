@@ -179,6 +179,7 @@ static int kilncMain() {
   options.instrumentation = tools::instrumentationFromFlags();
   options.schedule = !noSchedule && optLevel > 0;
   options.scheduleOptions.vectorBytes = cpuTarget.vectorBytes();
+  options.scheduleOptions.vectorRegisters = cpuTarget.vectorRegisters();
 
   checkWritable(out);
   CompiledProgram compiled = compileToLoopIR(*module, options);

@@ -35,10 +35,16 @@ struct InlineStats {
 ///  - consumer: T is written by one unconditional store `T[e] = v` covering
 ///    its shape, and read only by one later perfect nest
 ///    `O[j...] = g(T[j...])`; that store becomes `O[e'] = g[T[j]:=v, j:=e']`.
+///    For a buffer in `complete` (one whose writer is known to write every
+///    element, such as an op's result in a fused kernel) the writes may be
+///    any number of stores, conditional or not, in one statement: each
+///    becomes a store of O (a register-tiled convolution's epilogue).
 /// Temporaries that are never read are removed with the statements that
 /// only write them.
-Stmt inlineTemporaries(const Stmt &body, InlineStats *stats = nullptr);
-PrimFunc inlineTemporaries(const PrimFunc &f, InlineStats *stats = nullptr);
+Stmt inlineTemporaries(const Stmt &body, InlineStats *stats = nullptr,
+                       const std::vector<Buffer> &complete = {});
+PrimFunc inlineTemporaries(const PrimFunc &f, InlineStats *stats = nullptr,
+                           const std::vector<Buffer> &complete = {});
 
 } // namespace kiln::loop
 

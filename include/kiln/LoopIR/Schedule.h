@@ -95,6 +95,9 @@ bool isParallelSafe(const ForNode *loop);
 
 struct CpuScheduleOptions {
   int vectorBytes = 32; // 16 SSE/NEON, 32 AVX2, 64 AVX-512
+  /// SIMD registers (16 AVX2/SSE/Arm32, 32 AVX-512/AArch64): register tiles
+  /// of convolutions and matrix products are sized from it.
+  int vectorRegisters = 16;
   bool parallel = true;
   int64_t minParallelWork = 1 << 15; // elements
   /// Threads the parallel loop should feed; a fixed default keeps the output

@@ -9,6 +9,7 @@
 #include "kiln/IR/Node.h"
 #include "kiln/IR/Tensor.h"
 #include "kiln/LoopIR/Builder.h"
+#include "kiln/Lowering/LowerTarget.h"
 
 #include <fmt/format.h>
 
@@ -23,6 +24,8 @@ public:
                std::vector<loop::Buffer> outputs, FunctionLowering *parent);
 
   const Node &node;
+  /// The target the kernel is lowered for (vector width, registers).
+  const LowerTarget &target() const;
 
   size_t numInputs() const { return inputs_.size(); }
   bool hasInput(size_t i) const { return i < inputs_.size() && inputs_[i]; }
@@ -73,6 +76,10 @@ public:
   // Read by the driver after the lowering function returns.
   std::vector<loop::Stmt> body;
   std::vector<loop::Buffer> temporaries;
+  /// The temporaries among them that hold a fused body node's whole result.
+  /// A lowering writes every element of its results, however many stores
+  /// it uses, which lets the inliner fold consumers into all of them.
+  std::vector<loop::Buffer> resultTemporaries;
   /// Set by elementwise lowerings whose result may overwrite operand `second`.
   std::pair<int, int> inPlace{-1, -1};
 

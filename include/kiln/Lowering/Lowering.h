@@ -7,12 +7,15 @@
 
 #include "kiln/IR/Function.h"
 #include "kiln/LoopIR/Program.h"
+#include "kiln/Lowering/LowerTarget.h"
 
 namespace kiln {
 
 /// Lowers `f` (every value statically shaped; see prepareForLowering) into a
-/// program named `name`. Kernels are unscheduled and memory is not planned.
-loop::Program lowerFunction(const Function &f, const std::string &name);
+/// program named `name`. Kernels are unscheduled and memory is not planned;
+/// convolutions and matrix products are register-tiled for `target`.
+loop::Program lowerFunction(const Function &f, const std::string &name,
+                            const LowerTarget &target = {});
 
 /// Makes `f` ready for lowering: folds nodes whose operands are all
 /// constants (results up to `foldLimit` elements) through the interpreter and

@@ -121,6 +121,11 @@ protected:
         widest == 0)
       return s;
     int64_t lanes = std::min<int64_t>(options_.vectorBytes / widest, 64);
+    // A loop of at least half a register (a 12-channel block on 16 lanes)
+    // becomes one vector of its own length: LLVM widens the arithmetic and
+    // splits the memory accesses, still far cheaper than scalar code.
+    if (extent < lanes && 2 * extent >= lanes)
+      lanes = extent;
     if (lanes < 2 || extent < lanes)
       return s;
     SplitResult split = splitLoop(s, n->var.node(), lanes);

@@ -251,18 +251,46 @@ private:
 
 class StoreReplacer : public IRMutator {
 public:
+  using Fn = std::function<Stmt(const StoreNode *)>;
   StoreReplacer(const StoreNode *target, Stmt replacement)
       : target_(target), replacement_(std::move(replacement)) {}
+  /// Replaces every store into `root` (through any view) by fn(store).
+  StoreReplacer(const BufferNode *root, Fn fn)
+      : root_(root), fn_(std::move(fn)) {}
 
 protected:
   Stmt mutateStore(const Stmt &s, const StoreNode *n) override {
+    if (root_)
+      return rootOf(n->buffer) == root_ ? fn_(n) : s;
     return n == target_ ? replacement_ : s;
   }
 
 private:
-  const StoreNode *target_;
+  const StoreNode *target_ = nullptr;
   Stmt replacement_;
+  const BufferNode *root_ = nullptr;
+  Fn fn_;
 };
+
+// Every store into `root` in s, each with a dense view of root covering it.
+struct StoreCollector : IRVisitor {
+  explicit StoreCollector(const BufferNode *root) : root(root) {}
+  const BufferNode *root;
+  bool ok = true;
+  void visitStore(const StoreNode *n) override {
+    if (rootOf(n->buffer) == root)
+      ok &= isFullDenseView(n->buffer, root) && n->value.type().lanes == 1;
+    IRVisitor::visitStore(n);
+  }
+};
+
+// Whether every store into `root` in s goes through a dense view of all of
+// root and stores one element.
+bool storesAreScalarAndDense(const Stmt &s, const BufferNode *root) {
+  StoreCollector c(root);
+  c.visit(s);
+  return c.ok;
+}
 
 // Loads of `root` weighted by how many times the loops around them run.
 struct ReadCounter : IRVisitor {
@@ -286,7 +314,11 @@ struct ReadCounter : IRVisitor {
 
 class Inliner {
 public:
-  explicit Inliner(InlineStats &stats) : stats_(stats) {}
+  Inliner(InlineStats &stats, const std::vector<Buffer> &complete)
+      : stats_(stats) {
+    for (const Buffer &b : complete)
+      complete_.insert(b.get());
+  }
   Stmt run(const Stmt &body);
 
 private:
@@ -299,6 +331,7 @@ private:
   bool tryDead(const Buffer &t);
 
   InlineStats &stats_;
+  RootSet complete_;
   std::vector<Buffer> allocs_;
   std::vector<Stmt> stmts_;
   std::vector<Summary> sums_;
@@ -383,11 +416,12 @@ bool Inliner::tryProducer(const Buffer &t) {
 
 bool Inliner::tryConsumer(const Buffer &t) {
   const BufferNode *T = t.get();
-  int p = -1, q = -1, stores = 0;
+  int p = -1, q = -1, stores = 0, writers = 0;
   for (size_t k = 0; k < stmts_.size(); ++k) {
     Summary::Count c = count(k, T);
     if (c.stores) {
       stores += c.stores;
+      ++writers;
       p = int(k);
     }
     if (c.loads) {
@@ -396,7 +430,8 @@ bool Inliner::tryConsumer(const Buffer &t) {
       q = int(k);
     }
   }
-  if (stores != 1 || q <= p)
+  bool whole = complete_.count(T) && writers == 1;
+  if ((stores != 1 && !whole) || q <= p)
     return false;
   auto nest = matchPerfectNest(stmts_[q]);
   if (!nest)
@@ -437,6 +472,36 @@ bool Inliner::tryConsumer(const Buffer &t) {
       return false;
   }
 
+  // g's index variables become the element a store writes, in O's shape.
+  // O itself is written through a view shaped like the store's buffer so the
+  // store keeps plain loop-variable indices (and can be folded again).
+  auto rewrite = [&](const StoreNode *store) {
+    const std::vector<int64_t> &shape = store->buffer->shape;
+    std::vector<Expr> idx = store->indices, outIdx = idx;
+    Buffer dst = out;
+    if (shape != extents) {
+      idx = unflatOffset(flatOffset(idx, shape), extents);
+      if (out->isDense())
+        dst = reshapeView(out, shape);
+      else
+        outIdx = idx;
+    }
+    std::unordered_map<const VarNode *, Expr> map;
+    for (size_t d = 0; d < nest->loops.size(); ++d)
+      map[nest->loops[d]->var.node()] = idx[d];
+    Expr value = ConsumerRewriter(T, store->value, map).mutate(g);
+    return makeStore(dst, outIdx, value);
+  };
+  if (whole) {
+    // The writer covers T by contract; every one of its stores moves to O.
+    if (!storesAreScalarAndDense(stmts_[p], T))
+      return false;
+    stmts_[p] = StoreReplacer(T, rewrite).mutate(stmts_[p]);
+    stmts_.erase(stmts_.begin() + q);
+    ++stats_.consumersInlined;
+    return true;
+  }
+
   std::vector<const ForNode *> loops;
   const StoreNode *store = nullptr;
   if (!findUnconditionalStore(stmts_[p], T, loops, store) ||
@@ -460,25 +525,7 @@ bool Inliner::tryConsumer(const Buffer &t) {
       return false;
   }
 
-  // g's index variables become the element the store writes, in O's shape.
-  // O itself is written through a view shaped like the store's buffer so the
-  // store keeps plain loop-variable indices (and can be folded again).
-  const std::vector<int64_t> &shape = store->buffer->shape;
-  std::vector<Expr> idx = store->indices, outIdx = idx;
-  Buffer dst = out;
-  if (shape != extents) {
-    idx = unflatOffset(flatOffset(idx, shape), extents);
-    if (out->isDense())
-      dst = reshapeView(out, shape);
-    else
-      outIdx = idx;
-  }
-  std::unordered_map<const VarNode *, Expr> map;
-  for (size_t d = 0; d < nest->loops.size(); ++d)
-    map[nest->loops[d]->var.node()] = idx[d];
-  Expr value = ConsumerRewriter(T, store->value, map).mutate(g);
-  Stmt repl = makeStore(dst, outIdx, value);
-  stmts_[p] = StoreReplacer(store, repl).mutate(stmts_[p]);
+  stmts_[p] = StoreReplacer(store, rewrite(store)).mutate(stmts_[p]);
   stmts_.erase(stmts_.begin() + q);
   ++stats_.consumersInlined;
   return true;
@@ -547,14 +594,16 @@ Stmt Inliner::run(const Stmt &body) {
 
 } // namespace
 
-Stmt inlineTemporaries(const Stmt &body, InlineStats *stats) {
+Stmt inlineTemporaries(const Stmt &body, InlineStats *stats,
+                       const std::vector<Buffer> &complete) {
   InlineStats local;
-  return Inliner(stats ? *stats : local).run(body);
+  return Inliner(stats ? *stats : local, complete).run(body);
 }
 
-PrimFunc inlineTemporaries(const PrimFunc &f, InlineStats *stats) {
+PrimFunc inlineTemporaries(const PrimFunc &f, InlineStats *stats,
+                           const std::vector<Buffer> &complete) {
   PrimFunc out = f;
-  out.body = inlineTemporaries(f.body, stats);
+  out.body = inlineTemporaries(f.body, stats, complete);
   return out;
 }
 

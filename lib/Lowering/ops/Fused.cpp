@@ -27,7 +27,8 @@ void lowerFused(LowerContext &ctx) {
   for (size_t i = ctx.temporaries.size(); i-- > firstTemp;)
     stmts = loop::makeAllocate(ctx.temporaries[i], stmts);
   ctx.temporaries.resize(firstTemp);
-  ctx.emit(loop::inlineTemporaries(stmts));
+  ctx.emit(loop::inlineTemporaries(stmts, nullptr, ctx.resultTemporaries));
+  ctx.resultTemporaries.clear();
   // Never in place: a body may read an operand after writing a result.
 }
 
