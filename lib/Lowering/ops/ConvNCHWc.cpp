@@ -2,10 +2,13 @@
 // Register-tiled direct convolution on blocked layouts: a tile of J output
 // channel blocks x T output columns accumulates in J*T vector registers
 // while the reduction (input blocks, taps, input lanes) runs around it.
+// docs/schedules.md ("Convolution") explains the choices.
 //===----------------------------------------------------------------------===//
 #include "ReduceCommon.h"
 
 #include "kiln/IR/Layout.h"
+
+#include <algorithm>
 
 namespace kiln {
 
@@ -119,33 +122,53 @@ void emitPixelwise(LowerContext &ctx, const ConvNCHWcGeometry &g,
       "o"));
 }
 
-/// The tiled kernel over x (already padded: every tap is inside it) into
-/// y, whose rows have `columns` pixels; column c reads x's columns
-/// c*stride + kw. x and y may be views that merge rows into one.
+/// The tiled kernel over x into y, rows of `columns` output pixels (x and y
+/// may be views that merge the rows of a pointwise convolution into one).
+/// Padding is never materialized: a row's kernel taps are clipped by the
+/// bounds of its kh loop, and only the tiles at the left and right borders
+/// guard their column reads; the tiles between run branch-free.
 class TiledConv {
 public:
+  struct Geometry {
+    int64_t rows, columns, height, width; // output rows/columns, input size
+    int64_t strideH, strideW, padTop, padLeft;
+  };
+
   TiledConv(const ConvNCHWcGeometry &g, const Buffer &x, const Buffer &w,
-            const Buffer &b, const Buffer &y, int64_t rows, int64_t columns,
-            int64_t strideH, int64_t strideW, ConvTile tile)
-      : g(g), x(x), w(w), b(b), y(y), rows(rows), columns(columns),
-        strideH(strideH), strideW(strideW), tile(tile) {}
+            const Buffer &b, const Buffer &y, Geometry geo, ConvTile tile)
+      : g(g), x(x), w(w), b(b), y(y), geo(geo), tile(tile) {}
 
   Stmt build() {
-    int64_t full = columns / tile.t, rest = columns % tile.t;
+    int64_t t = tile.t, full = geo.columns / t, rest = geo.columns % t;
+    // Tiles [lo, hi) read only columns inside x.
+    int64_t span = t * geo.strideW;
+    int64_t lo = (geo.padLeft + span - 1) / span;
+    int64_t last = geo.width - g.kw + geo.padLeft - (t - 1) * geo.strideW;
+    int64_t hi = last < 0 ? 0 : last / span + 1;
+    lo = std::min(lo, full);
+    hi = std::clamp(hi, lo, full);
+    bool restInside =
+        full * t * geo.strideW >= geo.padLeft &&
+        (geo.columns - 1) * geo.strideW - geo.padLeft + g.kw <= geo.width;
     int64_t groups = g.mBlocks / tile.j;
     return loop::loopNest(
-        {g.n, groups, rows},
+        {g.n, groups, geo.rows},
         [&](const Indices &o) {
           std::vector<Stmt> parts;
-          if (full > 0) {
+          auto tiles = [&](int64_t from, int64_t to, bool guard) {
+            if (to <= from)
+              return;
             loop::Var c("c");
             parts.push_back(loop::makeFor(
-                c, Expr(0), Expr(full), loop::ForKind::Serial,
-                tileBody(o[0], o[1], o[2], c * Expr(tile.t), tile.t)));
-          }
+                c, Expr(from), Expr(to - from), loop::ForKind::Serial,
+                tileBody(o[0], o[1], o[2], c * Expr(t), t, guard)));
+          };
+          tiles(0, lo, true);
+          tiles(lo, hi, false);
+          tiles(hi, full, true);
           if (rest > 0)
-            parts.push_back(tileBody(o[0], o[1], o[2],
-                                     Expr(full * tile.t), rest));
+            parts.push_back(tileBody(o[0], o[1], o[2], Expr(full * t), rest,
+                                     !restInside));
           return loop::makeSeq(parts);
         },
         "o");
@@ -153,9 +176,9 @@ public:
 
 private:
   // Accumulates columns [c0, c0 + t) of row `row` for channel blocks
-  // [group*J, group*J + J).
+  // [group*J, group*J + J). With `guard`, columns outside x read zero.
   Stmt tileBody(const Expr &n, const Expr &group, const Expr &row,
-                const Expr &c0, int64_t t) {
+                const Expr &c0, int64_t t, bool guard) {
     ElementType ct = ElementType::F32;
     int64_t jn = tile.j;
     std::vector<Buffer> acc;
@@ -185,34 +208,48 @@ private:
         }));
       }
 
-    std::vector<int64_t> rshape =
-        g.depthwise ? std::vector<int64_t>{g.kh, g.kw}
-                    : std::vector<int64_t>{g.cBlocks, g.kh, g.kw, g.ib};
-    Stmt update = loop::loopNest(
-        rshape,
-        [&](const Indices &r) {
-          Expr kh = g.depthwise ? r[0] : r[1], kw = g.depthwise ? r[1] : r[2];
-          Expr ih = row * Expr(strideH) + kh;
-          std::vector<Stmt> fmas;
-          for (int64_t i = 0; i < t; ++i) {
-            Expr iw = (c0 + Expr(i)) * Expr(strideW) + kw;
-            for (int64_t j = 0; j < jn; ++j)
-              fmas.push_back(lanes([&](const Expr &l) {
-                Expr xv, wv;
-                if (g.depthwise) {
-                  xv = loop::load(x, {n, block(j), ih, iw, l});
-                  wv = loop::load(w, {block(j), Expr(0), kh, kw, Expr(0), l});
-                } else {
-                  xv = loop::load(x, {n, r[0], ih, iw, r[3]});
-                  wv = loop::load(w, {block(j), r[0], kh, kw, r[3], l});
-                }
-                return loop::makeStore(accOf(j, i), {l},
-                                       loop::load(accOf(j, i), {l}) + xv * wv);
-              }));
+    loop::Var icb("r0"), kh("r1"), kw("r2"), ic("r3");
+    Expr top = row * Expr(geo.strideH) - Expr(geo.padTop);
+    std::vector<Stmt> fmas;
+    for (int64_t i = 0; i < t; ++i) {
+      Expr iw = (c0 + Expr(i)) * Expr(geo.strideW) - Expr(geo.padLeft) + kw;
+      Expr inside = guard ? inRange(iw, geo.width) : Expr();
+      if (guard)
+        iw = clampIndex(iw, geo.width);
+      for (int64_t j = 0; j < jn; ++j)
+        fmas.push_back(lanes([&](const Expr &l) {
+          Expr xv, wv;
+          if (g.depthwise) {
+            xv = loop::load(x, {n, block(j), top + kh, iw, l});
+            wv = loop::load(w, {block(j), Expr(0), kh, kw, Expr(0), l});
+          } else {
+            xv = loop::load(x, {n, icb, top + kh, iw, ic});
+            wv = loop::load(w, {block(j), icb, kh, kw, ic, l});
           }
-          return loop::makeSeq(fmas);
-        },
-        "r");
+          if (guard)
+            xv = loop::select(inside, xv, fimm(ct, 0));
+          return loop::makeStore(accOf(j, i), {l},
+                                 loop::load(accOf(j, i), {l}) + xv * wv);
+        }));
+    }
+    // Taps above or below x are skipped by the kh loop's bounds.
+    Stmt update = loop::makeSeq(fmas);
+    if (!g.depthwise)
+      update = loop::makeFor(ic, Expr(0), Expr(g.ib), loop::ForKind::Serial,
+                             update);
+    update = loop::makeFor(kw, Expr(0), Expr(g.kw), loop::ForKind::Serial,
+                           update);
+    bool clipRows = geo.padTop > 0 ||
+                    (geo.rows - 1) * geo.strideH - geo.padTop + g.kh >
+                        geo.height;
+    Expr khLo = clipRows ? loop::max(Expr(0), Expr(0) - top) : Expr(0);
+    Expr khHi = clipRows ? loop::min(Expr(g.kh), Expr(geo.height) - top)
+                         : Expr(g.kh);
+    update = loop::makeFor(kh, khLo, loop::max(khHi - khLo, Expr(0)),
+                           loop::ForKind::Serial, update);
+    if (!g.depthwise)
+      update = loop::makeFor(icb, Expr(0), Expr(g.cBlocks),
+                             loop::ForKind::Serial, update);
 
     std::vector<Stmt> seq = init;
     seq.push_back(update);
@@ -225,7 +262,7 @@ private:
 
   const ConvNCHWcGeometry &g;
   Buffer x, w, b, y;
-  int64_t rows, columns, strideH, strideW;
+  Geometry geo;
   ConvTile tile;
 };
 
@@ -257,48 +294,28 @@ void lowerConvNCHWc(LowerContext &ctx) {
     return;
   }
 
-  // Padding is materialized once per call in the kernel's workspace (a copy
-  // of the input, small next to the convolution's work), so every tile runs
-  // the same branch-free reduction.
-  int64_t pt = g.pads[0], pl = g.pads[1], pb = g.pads[2], pr = g.pads[3];
-  int64_t hp = g.h + pt + pb, wp = g.w + pl + pr;
-  // The last row/column some tap reads; trailing rows no output needs
-  // are never read.
-  hp = std::min(hp, (g.oh - 1) * p.strides[0] + g.kh);
-  wp = std::min(wp, (g.ow - 1) * p.strides[1] + g.kw);
-  Buffer src = x;
-  if (pt || pl || hp > g.h || wp > g.w) {
-    src = ctx.allocate(x->name + "_padded", ElementType::F32,
-                       {g.n, g.cBlocks, hp, wp, g.ib});
-    ctx.emit(loop::loopNest(
-        src->shape,
-        [&](const Indices &i) {
-          Expr ih = i[2] - Expr(pt), iw = i[3] - Expr(pl);
-          Expr inside = loop::logicalAnd(inRange(ih, g.h), inRange(iw, g.w));
-          Expr v = loop::load(x, {i[0], i[1], clampIndex(ih, g.h),
-                                  clampIndex(iw, g.w), i[4]});
-          return loop::makeStore(src, i,
-                                 loop::select(inside, v, fimm(ElementType::F32,
-                                                              0)));
-        },
-        "p"));
-  }
-
   // A pointwise stride-1 convolution is one long row of pixels.
   bool pointwise = g.kh == 1 && g.kw == 1 && p.strides[0] == 1 &&
-                   p.strides[1] == 1 && src == x;
-  int64_t rows = pointwise ? 1 : g.oh, columns = pointwise ? g.oh * g.ow : g.ow;
+                   p.strides[1] == 1 &&
+                   std::all_of(g.pads.begin(), g.pads.end(),
+                               [](int64_t v) { return v == 0; });
+  TiledConv::Geometry geo;
+  geo.rows = pointwise ? 1 : g.oh;
+  geo.columns = pointwise ? g.oh * g.ow : g.ow;
+  geo.height = pointwise ? 1 : g.h;
+  geo.width = pointwise ? g.h * g.w : g.w;
+  geo.strideH = p.strides[0];
+  geo.strideW = p.strides[1];
+  geo.padTop = g.pads[0];
+  geo.padLeft = g.pads[1];
   Buffer xs = pointwise ? loop::reshapeView(x, {g.n, g.cBlocks, 1,
                                                 g.h * g.w, g.ib})
-                        : src;
+                        : x;
   Buffer ys = pointwise ? loop::reshapeView(y, {g.n, g.mBlocks, 1,
                                                 g.oh * g.ow, g.ob})
                         : y;
-  ConvTile tile = planConvTile(g, columns, ctx.target());
-  ctx.emit(TiledConv(g, xs, w, b, ys, rows, columns,
-                     pointwise ? 1 : p.strides[0],
-                     pointwise ? 1 : p.strides[1], tile)
-               .build());
+  ConvTile tile = planConvTile(g, geo.columns, ctx.target());
+  ctx.emit(TiledConv(g, xs, w, b, ys, geo, tile).build());
 }
 
 } // namespace kiln
