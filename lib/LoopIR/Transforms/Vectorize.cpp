@@ -11,9 +11,12 @@
 
 #include "kiln/LoopIR/Functor.h"
 #include "kiln/LoopIR/Schedule.h"
+#include "kiln/LoopIR/Simplify.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
+#include <unordered_set>
 
 namespace kiln::loop {
 
@@ -51,26 +54,75 @@ private:
   }
 
   // Lanes must not read what other lanes write: every load of a buffer the
-  // body stores must use exactly the stores' indices (buffers compared by
-  // name, which views share).
+  // body stores must use exactly the indices of one of its stores (buffers
+  // compared by name, which views share), and stores of one buffer with
+  // other indices must write disjoint elements: in some dimension both
+  // indices are lane-invariant and differ by a non-zero constant (the rows
+  // of a register tile's write-back).
   bool independentLanes(const Stmt &body) {
-    std::map<std::string, std::vector<Expr>> stored;
-    bool good = true;
+    std::map<std::string, std::vector<std::vector<Expr>>> stored;
+    std::unordered_set<const VarNode *> varying = {loop_->var.node()};
     std::function<void(const Stmt &)> collect = [&](const Stmt &s) {
       if (auto *seq = s.as<SeqNode>()) {
         for (const Stmt &st : seq->stmts)
           collect(st);
       } else if (auto *let = s.as<LetNode>()) {
+        varying.insert(let->var.node());
         collect(let->body);
       } else if (auto *st = s.as<StoreNode>()) {
-        auto [it, fresh] = stored.emplace(st->buffer->name, st->indices);
-        if (!fresh)
-          for (size_t d = 0; d < st->indices.size(); ++d)
-            good &= d < it->second.size() &&
-                    exprEqual(st->indices[d], it->second[d]);
+        stored[st->buffer->name].push_back(st->indices);
       }
     };
     collect(body);
+    auto invariant = [&](const Expr &e) {
+      bool ok = true;
+      forEachExpr(e, [&](const Expr &x) {
+        if (auto *v = x.as<VarNode>())
+          ok &= varying.count(v) == 0;
+      });
+      return ok;
+    };
+    auto same = [](const std::vector<Expr> &a, const std::vector<Expr> &b) {
+      if (a.size() != b.size())
+        return false;
+      for (size_t d = 0; d < a.size(); ++d)
+        if (!exprEqual(a[d], b[d]))
+          return false;
+      return true;
+    };
+    // Whether e is the loop variable times a constant plus invariants.
+    const VarNode *lane = loop_->var.node();
+    auto laneStride = [&](const Expr &e, int64_t *stride) {
+      bool ok = true;
+      forEachExpr(e, [&](const Expr &x) {
+        if (auto *v = x.as<VarNode>())
+          ok &= v == lane || varying.count(v) == 0;
+      });
+      Expr next = substitute(e, {{lane, loop_->var + Expr(1)}});
+      return ok && isConstInt(simplify(next - e), stride);
+    };
+    // Disjoint in dimension d: a constant offset apart, either both
+    // lane-invariant, or both lane * s + base with the offset off the s
+    // grid or beyond all lanes.
+    auto disjoint = [&](const std::vector<Expr> &a,
+                        const std::vector<Expr> &b) {
+      for (size_t d = 0; d < a.size() && d < b.size(); ++d) {
+        int64_t diff = 0, stride = 0;
+        if (!isConstInt(simplify(a[d] - b[d]), &diff) || diff == 0)
+          continue;
+        if (invariant(a[d]) && invariant(b[d]))
+          return true;
+        if (laneStride(a[d], &stride) && stride != 0 &&
+            (diff % stride != 0 || std::abs(diff) >= std::abs(stride) * lanes_))
+          return true;
+      }
+      return false;
+    };
+    bool good = true;
+    for (const auto &[name, all] : stored)
+      for (size_t i = 0; i < all.size(); ++i)
+        for (size_t j = 0; good && j < i; ++j)
+          good &= same(all[i], all[j]) || disjoint(all[i], all[j]);
     forEachExpr(body, [&](const Expr &e) {
       auto *ld = e.as<LoadNode>();
       if (!ld)
@@ -78,9 +130,10 @@ private:
       auto it = stored.find(ld->buffer->name);
       if (it == stored.end())
         return;
-      good &= ld->indices.size() == it->second.size();
-      for (size_t d = 0; good && d < ld->indices.size(); ++d)
-        good &= exprEqual(ld->indices[d], it->second[d]);
+      good &= std::any_of(it->second.begin(), it->second.end(),
+                          [&](const std::vector<Expr> &idx) {
+                            return same(ld->indices, idx);
+                          });
     });
     return good;
   }

@@ -1,8 +1,11 @@
 //===- Gemm.cpp - lowering of Gemm ----------------------------------------===//
 // Y = alpha * op(A) * op(B) + beta * C with C broadcast to [M, N]. Floats
 // compute in f32 (f64 for f64); integer Gemm computes in f64 like the
-// interpreter.
+// interpreter. f32 with B in [K, N] (transB = 0) and at least a vector of
+// columns uses the tiled emitter; the fold-gemm-weights pass turns constant
+// transposed weights into that form.
 //===----------------------------------------------------------------------===//
+#include "MatMulTile.h"
 #include "ReduceCommon.h"
 
 namespace kiln {
@@ -38,6 +41,36 @@ void lowerGemm(LowerContext &ctx) {
   }
 
   ElementType ct = isFloat(e) ? computeType(e) : ElementType::F64;
+  // alpha * sum + beta * C[o].
+  auto finish = [&](Expr s, const Indices &o) {
+    Expr v = alpha == 1.0 ? s : s * fimm(ct, alpha);
+    if (c) {
+      Expr cv = loop::cast(ct, loop::loadBroadcast(c, o));
+      v = v + (beta == 1.0 ? cv : cv * fimm(ct, beta));
+    }
+    return v;
+  };
+
+  if (!transB && b->elem == e && useTiledMatMul(e, n, ctx.target())) {
+    TiledMatMul mm;
+    mm.m = m;
+    mm.n = n;
+    mm.k = k;
+    mm.name = y->name;
+    mm.loadA = [&](const Indices &, const Expr &row, const Expr &kk) {
+      return loop::load(a, transA ? Indices{kk, row} : Indices{row, kk});
+    };
+    mm.loadB = [&](const Indices &, const Expr &kk, const Expr &col) {
+      return loop::load(b, {kk, col});
+    };
+    mm.store = [&](const Indices &, const Expr &row, const Expr &col,
+                   const Expr &v) {
+      return loop::makeStore(y, {row, col}, finish(v, {row, col}));
+    };
+    ctx.emit(emitTiledMatMul(mm, chooseMatMulTile(m, n, ctx.target())));
+    return;
+  }
+
   loop::Reduction red;
   red.shape = {k};
   red.accType = ct;
@@ -48,14 +81,7 @@ void lowerGemm(LowerContext &ctx) {
     Indices bi = transB ? Indices{o[1], r[0]} : Indices{r[0], o[1]};
     return loadAs(ct, a, ai) * loadAs(ct, b, bi);
   };
-  red.finalize = [&](Expr s, const Indices &o) {
-    Expr v = alpha == 1.0 ? s : s * fimm(ct, alpha);
-    if (c) {
-      Expr cv = loop::cast(ct, loop::loadBroadcast(c, o));
-      v = v + (beta == 1.0 ? cv : cv * fimm(ct, beta));
-    }
-    return v;
-  };
+  red.finalize = finish;
   ctx.emit(loop::reduce(y, red));
 }
 
