@@ -100,6 +100,18 @@ void lowerPow(LowerContext &ctx) {
   if (isFloat(a->elem) || isFloat(b->elem)) {
     // An integer base with a float exponent computes in f64, truncated back.
     ElementType t = isFloat(a->elem) ? computeType(a->elem) : ElementType::F64;
+    // x^2 by a constant exponent (LayerNorm's variance) is x*x, exactly as
+    // pow rounds it, and vectorizes instead of calling libm per lane.
+    const Tensor *e = ctx.constant(1);
+    if (isFloat(a->elem) && e && e->numElements() == 1 &&
+        e->getDouble(0) == 2.0) {
+      ctx.emit(compute(out, [&](const Indices &idx) {
+        Expr x = cast(t, loadBroadcast(a, idx));
+        return x * x;
+      }));
+      setInPlace(ctx, {0});
+      return;
+    }
     ctx.emit(compute(out, [&](const Indices &idx) {
       return mathCall("pow", cast(t, loadBroadcast(a, idx)),
                       cast(t, loadBroadcast(b, idx)));

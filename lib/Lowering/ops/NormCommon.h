@@ -39,13 +39,14 @@ inline MeanVar emitMeanVar(LowerContext &ctx, const Buffer &x,
     return loadAs(ct, x, xIndex(o, r));
   };
   mr.finalize = divide;
-  ctx.emit(loop::reduce(mv.mean, mr));
+  bool inner = !reduced.empty() && reduced.back();
+  ctx.emit(vectorReduce(ctx, mv.mean, mr, inner));
   loop::Reduction vr = mr;
   vr.value = [&](const Indices &o, const Indices &r) {
     Expr d = loadAs(ct, x, xIndex(o, r)) - loop::load(mv.mean, o);
     return d * d;
   };
-  ctx.emit(loop::reduce(mv.var, vr));
+  ctx.emit(vectorReduce(ctx, mv.var, vr, inner));
   return mv;
 }
 

@@ -49,7 +49,7 @@ void lowerGlobalPool(LowerContext &ctx, GlobalKind kind) {
                     : loop::mathCall("pow", s, fimm(ct, 1.0 / p));
     return s;
   };
-  ctx.emit(loop::reduce(y, red));
+  ctx.emit(vectorReduce(ctx, y, red, true));
 }
 } // namespace
 

@@ -70,6 +70,7 @@ void lowerReduction(LowerContext &ctx, RKind kind) {
   auto xIndex = [&](const Indices &o, const Indices &r) {
     return mergeIndices(reduced, o, r, keepdims);
   };
+  bool innerContiguous = !reduced.empty() && reduced.back();
 
   bool exactInt = isInteger(e) && kind != RKind::L2 &&
                   kind != RKind::LogSum && kind != RKind::LogSumExp;
@@ -93,7 +94,7 @@ void lowerReduction(LowerContext &ctx, RKind kind) {
     mr.value = [&](const Indices &o, const Indices &r) {
       return loadAs(acc, x, xIndex(o, r));
     };
-    ctx.emit(loop::reduce(maxes, mr));
+    ctx.emit(vectorReduce(ctx, maxes, mr, innerContiguous));
   }
 
   loop::Reduction red;
@@ -164,7 +165,7 @@ void lowerReduction(LowerContext &ctx, RKind kind) {
       return s;
     }
   };
-  ctx.emit(loop::reduce(y, red));
+  ctx.emit(vectorReduce(ctx, y, red, innerContiguous));
 }
 } // namespace
 

@@ -117,6 +117,16 @@ inline void requireFloat(const LowerContext &ctx, const Buffer &b,
     ctx.error("{} must be a float tensor, not {}", what, toString(b->elem));
 }
 
+/// loop::reduce(out, red) with loops the default schedule vectorizes.
+/// `innerContiguous`: red's last dim walks the input's innermost dim with
+/// stride 1; it is then split over several partial accumulators folded
+/// pairwise at the end (float sums and products are reassociated). Otherwise,
+/// when out's innermost dim is kept from the input's, a row of accumulators
+/// is updated by an inner loop over that dim (same order per element).
+/// Anything else is plain loop::reduce.
+Stmt vectorReduce(const LowerContext &ctx, const Buffer &out,
+                  const loop::Reduction &red, bool innerContiguous);
+
 } // namespace kiln::nnlower
 
 #endif

@@ -49,7 +49,7 @@ void lowerSoftmaxFamily(LowerContext &ctx, bool logSoftmax) {
   mr.value = [&](const Indices &o, const Indices &r) {
     return loadAs(ct, x, xIndex(o, r));
   };
-  ctx.emit(loop::reduce(maxes, mr));
+  ctx.emit(vectorReduce(ctx, maxes, mr, axis == rank - 1));
 
   Buffer sums = ctx.allocate("softmax_sum", ct, kshape);
   loop::Reduction sr;
@@ -65,7 +65,7 @@ void lowerSoftmaxFamily(LowerContext &ctx, bool logSoftmax) {
     sr.finalize = [](Expr s, const Indices &) {
       return loop::mathCall("log", s);
     };
-  ctx.emit(loop::reduce(sums, sr));
+  ctx.emit(vectorReduce(ctx, sums, sr, axis == rank - 1));
 
   ctx.emit(loop::compute(y, [&](const Indices &i) {
     Indices k = keptIndex(i, reduced);
