@@ -19,9 +19,10 @@ PACKAGES=(
   libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
   # Support libraries and the unit-test framework (Catch2 v2).
   libfmt-dev catch2
-  # The model zoo (bench/export_torchvision.py): ResNet-50 and MobileNetV2
-  # exported from torchvision for the pass pipeline's kernel-count test.
-  python3-torch python3-torchvision
+  # The model zoo (bench/zoo.py) for the pipeline and benchmark tests:
+  # torchvision models and a BERT-style encoder exported by torch; onnx and
+  # numpy for the benchmark driver's FLOP counts and output checks.
+  python3-torch python3-torchvision python3-onnx python3-numpy
 )
 
 missing=()

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Pass-pipeline checks on torchvision models (ResNet-50, MobileNetV2).
 
-Exports the models with bench/export_torchvision.py (Debian's python3-torch),
+Exports the models with bench/zoo.py (Debian's python3-torch),
 then for each model:
   * `kilnc --stats -O0` and `-O3`: the kernel counts, with the -O3 count under
     the model's limit (fusion, BN folding and the layout pass at work);
@@ -56,8 +56,7 @@ def main():
         print("SKIPPED: python3-torchvision is not installed "
               "(scripts/setup.sh installs it)")
         return 77
-    run([DEBIAN_PYTHON, os.path.join(args.source, "bench",
-                                     "export_torchvision.py"),
+    run([DEBIAN_PYTHON, os.path.join(args.source, "bench", "zoo.py"),
          args.models, *LIMITS])
 
     kilnc = os.path.join(args.bin, "kilnc")
