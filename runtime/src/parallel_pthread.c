@@ -1,7 +1,8 @@
 /*===- parallel_pthread.c - kiln_parallel_for on a pthread pool ------------===
  * The hosted runtime (KilnRuntime): a fixed-capacity pool of workers created
- * on first use, blocked on a condition variable between loops. Everything
- * lives in static storage, so running a loop never allocates.
+ * on first use that spin briefly, then block on a condition variable,
+ * between loops; a loop's chunks are claimed dynamically. Everything lives
+ * in static storage, so running a loop never allocates.
  *===----------------------------------------------------------------------===*/
 #define _POSIX_C_SOURCE 200809L
 
@@ -11,7 +12,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-/* All fields below are guarded by pool_mutex. */
+/* Fields without a note are guarded by pool_mutex. */
 static pthread_mutex_t pool_mutex = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t work_ready = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t work_done = PTHREAD_COND_INITIALIZER;
@@ -27,14 +28,41 @@ static int num_workers;      /* workers started so far */
 static int worker_failed;    /* a pthread_create failed: stop trying */
 static int num_threads;      /* configured count, caller included; 0 = unset */
 static int busy;             /* a loop is running on the pool */
-static unsigned long generation; /* bumped for every loop handed out */
-static int pending;          /* chunks of the current loop not yet done */
+static int sleepers;         /* workers blocked on work_ready */
 
-/* The loop being run: chunk k of num_chunks goes to worker k (0 = caller). */
+/* The loop handed out, written under pool_mutex before `generation`. */
 static kiln_parallel_body job_body;
 static void *job_closure;
 static int64_t job_count;
-static int job_chunks;
+static int job_chunks;  /* the loop is split into this many chunks */
+static int job_threads; /* workers with id < job_threads take part */
+
+/* Lock-free, through the GCC/Clang __atomic builtins (written under
+ * pool_mutex too, so waiters on the condition variables see them):
+ * `generation` is bumped for every loop; `claim` holds the loop's
+ * generation (low 32 bits) in its high half and the next unclaimed chunk in
+ * its low half, so a late worker can never take a chunk of a newer loop;
+ * `chunks_done` counts the loop's finished chunks. */
+static unsigned long generation;
+static uint64_t claim;
+static int chunks_done;
+
+/* Threads spin this many pauses (tens of microseconds) for the next loop or
+ * for the last chunk before they block: a model's kernels follow each other
+ * closely, and a futex wake-up per kernel costs more than the spin. */
+#define KILN_SPIN 4000
+
+static void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
+static unsigned long load_generation(void) {
+  return __atomic_load_n(&generation, __ATOMIC_ACQUIRE);
+}
 
 static int clamp_threads(long n) {
   if (n < 1)
@@ -62,44 +90,68 @@ static void chunk_range(int64_t count, int chunks, int k, int64_t *begin,
   *end = *begin + base + (k < extra ? 1 : 0);
 }
 
+/* Claims and runs chunks of loop `gen` until none is left; chunks are
+ * claimed one at a time, so a thread that starts late (or is descheduled)
+ * leaves its share to the others instead of holding everyone up. */
+static void run_chunks(unsigned long gen, kiln_parallel_body body,
+                       void *closure, int64_t count, int chunks) {
+  uint64_t tag = (uint64_t)(gen & 0xffffffffUL) << 32;
+  for (;;) {
+    uint64_t v = __atomic_load_n(&claim, __ATOMIC_ACQUIRE);
+    int64_t begin, end;
+    do {
+      if ((v & ~(uint64_t)0xffffffffUL) != tag ||
+          (int64_t)(v & 0xffffffffUL) >= chunks)
+        return;
+    } while (!__atomic_compare_exchange_n(&claim, &v, v + 1, 1,
+                                          __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+    chunk_range(count, chunks, (int)(v & 0xffffffffUL), &begin, &end);
+    body(closure, begin, end);
+    if (__atomic_add_fetch(&chunks_done, 1, __ATOMIC_ACQ_REL) == chunks) {
+      pthread_mutex_lock(&pool_mutex);
+      pthread_cond_signal(&work_done);
+      pthread_mutex_unlock(&pool_mutex);
+    }
+  }
+}
+
 static void *worker_main(void *arg) {
   const struct worker_start *start = (const struct worker_start *)arg;
   int id = start->id;
   unsigned long seen = start->generation;
-  pthread_mutex_lock(&pool_mutex);
   for (;;) {
     kiln_parallel_body body;
     void *closure;
-    int64_t begin, end;
-    while (generation == seen)
+    int64_t count;
+    int chunks, take, spin;
+    for (spin = 0; spin < KILN_SPIN && load_generation() == seen; ++spin)
+      cpu_relax();
+    pthread_mutex_lock(&pool_mutex);
+    while (load_generation() == seen) {
+      ++sleepers;
       pthread_cond_wait(&work_ready, &pool_mutex);
-    seen = generation;
-    if (id >= job_chunks)
-      continue; /* this loop needs fewer threads */
+      --sleepers;
+    }
+    seen = load_generation();
     body = job_body;
     closure = job_closure;
-    chunk_range(job_count, job_chunks, id, &begin, &end);
+    count = job_count;
+    chunks = job_chunks;
+    take = id < job_threads;
     pthread_mutex_unlock(&pool_mutex);
-    body(closure, begin, end);
-    pthread_mutex_lock(&pool_mutex);
-    if (--pending == 0)
-      pthread_cond_signal(&work_done);
+    if (take)
+      run_chunks(seen, body, closure, count, chunks);
   }
   return 0;
 }
 
-/* fork() copies only the calling thread: the child starts with an empty
- * pool (and a mutex no worker holds, since prepare takes it). The condition
- * variables are made anew: the copies still count the parent's waiting
- * workers, and glibc's broadcast can block forever on such phantom waiters
- * (seen as a hang of the child's first loop). */
 static void before_fork(void) { pthread_mutex_lock(&pool_mutex); }
 static void after_fork_parent(void) { pthread_mutex_unlock(&pool_mutex); }
 static void after_fork_child(void) {
   num_workers = 0;
   worker_failed = 0;
   busy = 0;
-  pending = 0;
+  sleepers = 0;
   pthread_cond_init(&work_ready, 0);
   pthread_cond_init(&work_done, 0);
   pthread_mutex_unlock(&pool_mutex);
@@ -152,8 +204,8 @@ int kiln_get_num_threads(void) {
 }
 
 void kiln_parallel_for(int64_t count, kiln_parallel_body body, void *closure) {
-  int threads;
-  int64_t begin, end;
+  int threads, chunks, spin;
+  unsigned long gen;
   if (count <= 0 || !body)
     return;
   pthread_mutex_lock(&pool_mutex);
@@ -177,17 +229,28 @@ void kiln_parallel_for(int64_t count, kiln_parallel_body body, void *closure) {
   job_body = body;
   job_closure = closure;
   job_count = count;
-  job_chunks = threads;
-  pending = threads - 1;
-  ++generation;
-  pthread_cond_broadcast(&work_ready);
+  job_threads = threads;
+  /* A few chunks per thread balance a loop across threads that do not run
+   * at the same speed (other processes, a late wake-up). */
+  chunks = count < 4 * (int64_t)threads ? (int)count : 4 * threads;
+  job_chunks = chunks;
+  gen = load_generation() + 1;
+  __atomic_store_n(&chunks_done, 0, __ATOMIC_RELAXED);
+  __atomic_store_n(&claim, (uint64_t)(gen & 0xffffffffUL) << 32,
+                   __ATOMIC_RELEASE);
+  __atomic_store_n(&generation, gen, __ATOMIC_RELEASE);
+  if (sleepers > 0)
+    pthread_cond_broadcast(&work_ready);
   pthread_mutex_unlock(&pool_mutex);
 
-  chunk_range(count, threads, 0, &begin, &end);
-  body(closure, begin, end);
+  run_chunks(gen, body, closure, count, chunks);
 
+  for (spin = 0; spin < KILN_SPIN &&
+                 __atomic_load_n(&chunks_done, __ATOMIC_ACQUIRE) < chunks;
+       ++spin)
+    cpu_relax();
   pthread_mutex_lock(&pool_mutex);
-  while (pending > 0)
+  while (__atomic_load_n(&chunks_done, __ATOMIC_ACQUIRE) < chunks)
     pthread_cond_wait(&work_done, &pool_mutex);
   busy = 0;
   pthread_mutex_unlock(&pool_mutex);

@@ -70,9 +70,10 @@ struct kiln_tensor_info {
 /* The body of a parallel loop: handles iterations [begin, end). */
 typedef void (*kiln_parallel_body)(void *closure, int64_t begin, int64_t end);
 
-/* Runs body over [0, count) split into contiguous chunks, one per thread,
- * and returns when all chunks are done. The calling thread runs the first
- * chunk. A call made while the pool is busy (a nested call from inside a
+/* Runs body over [0, count) split into contiguous chunks of equal size (+-1),
+ * up to 4 per thread, and returns when all chunks are done. The threads,
+ * the caller included, claim chunks one at a time, so a late thread's share
+ * goes to the others. A call made while the pool is busy (a nested call from inside a
  * body, or a concurrent call from another thread) runs body(closure, 0,
  * count) on the calling thread. In the serial runtime (KilnRuntimeSerial)
  * it always does. count <= 0 does nothing. Never allocates memory. */
