@@ -56,20 +56,30 @@ ConvNCHWcGeometry convNCHWcGeometry(const Node &node,
   g.kw = w[3];
   g.ob = w[5];
   int64_t group = node.getInt("group");
-  g.depthwise = group != 1;
-  if (!g.depthwise) {
+  check(group >= 1, "group {} must be positive", group);
+  // Blocks of one channel are depthwise and grouped alike; the depthwise
+  // form needs equal blocks, the grouped one whole blocks per group.
+  g.depthwise = group != 1 && group == g.channels() &&
+                group == g.outChannels() && w[1] == 1 && w[4] == 1 &&
+                g.ib == g.ob;
+  g.groups = g.depthwise ? 1 : group;
+  g.inBlocksPerGroup = g.depthwise ? 1 : w[1];
+  g.outBlocksPerGroup = g.depthwise ? g.mBlocks : g.mBlocks / group;
+  if (group == 1) {
     check(w[1] == g.cBlocks && w[4] == g.ib,
           "weight {} does not match input {} (expected [M/ob, {}, KH, KW, {}, "
           "ob])",
           shapeStr(w), shapeStr(x), g.cBlocks, g.ib);
-  } else {
-    check(group == g.channels() && group == g.outChannels() && g.ib == g.ob,
-          "group {} is neither 1 nor depthwise (input {} has {} channels, "
-          "weight {} gives {}; blocks must be equal)",
-          group, shapeStr(x), g.channels(), shapeStr(w), g.outChannels());
-    check(w[1] == 1 && w[4] == 1,
-          "depthwise weight {} must have shape [M/ob, 1, KH, KW, 1, ob]",
-          shapeStr(w));
+  } else if (!g.depthwise) {
+    check(g.cBlocks % group == 0 && g.mBlocks % group == 0,
+          "group {} does not split the {} input blocks of {} and the {} "
+          "output blocks of weight {} into whole blocks per group (depthwise "
+          "needs equal blocks and weight [M/ob, 1, KH, KW, 1, ob])",
+          group, g.cBlocks, shapeStr(x), g.mBlocks, shapeStr(w));
+    check(w[1] == g.cBlocks / group && w[4] == g.ib,
+          "grouped weight {} does not match input {} (expected [M/ob, {}, KH, "
+          "KW, {}, ob])",
+          shapeStr(w), shapeStr(x), g.cBlocks / group, g.ib);
   }
   g.window = readWindowParams(node, {g.kh, g.kw});
   g.pads = g.window.pads;

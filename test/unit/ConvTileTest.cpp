@@ -80,11 +80,25 @@ const std::vector<ConvShape> shapes = {
     // Depthwise, stride 1 and 2.
     {32, 32, 13, 13, 3, 1, {1, 1, 1, 1}, 32, true, false},
     {48, 48, 10, 9, 3, 2, {1, 1, 1, 1}, 48, true, false},
-    // Channel counts that give short blocks (24 -> 12 or 8, 10).
+    // Channel counts that give short blocks (24 -> 12 or 8, 12 -> 12 or 6).
     {24, 24, 5, 6, 3, 1, {1, 1, 1, 1}, 1, true, false},
+    {12, 12, 5, 7, 3, 1, {1, 1, 1, 1}, 1, true, false},
     {16, 10, 4, 4, 1, 1, {0, 0, 0, 0}, 1, false, false},
+    // 1000 outputs (SqueezeNet's classifier): blocks of 10 or 8.
+    {64, 1000, 3, 3, 1, 1, {0, 0, 0, 0}, 1, true, false},
     // Padding larger than what the last output needs.
     {16, 16, 4, 4, 3, 2, {2, 2, 2, 2}, 1, false, false},
+    // Grouped: 8, 16 and 32 channels per group, strided and pointwise ones,
+    // groups with several output blocks (tiles never straddle two groups).
+    {16, 16, 9, 13, 3, 1, {1, 1, 1, 1}, 2, true, false},
+    {64, 64, 7, 11, 3, 1, {1, 1, 1, 1}, 4, true, true},
+    {256, 256, 5, 6, 3, 2, {0, 1, 1, 0}, 8, false, false},
+    {32, 64, 9, 9, 1, 2, {0, 0, 0, 0}, 2, false, false},
+    {64, 32, 8, 7, 1, 1, {0, 0, 0, 0}, 4, true, false},
+    {48, 96, 6, 7, 3, 1, {1, 1, 1, 1}, 2, true, false},
+    {64, 128, 4, 5, 3, 1, {1, 1, 1, 1}, 2, false, true},
+    // Groups too narrow to block (2 channels) keep the plain Conv.
+    {8, 8, 5, 5, 3, 1, {1, 1, 1, 1}, 4, false, false},
 };
 
 } // namespace

@@ -92,7 +92,7 @@ std::unique_ptr<Module> convPair(const ConvCase &cc) {
   Value *ref = add(f, OpKind::Conv, {x, w, b},
                    {{"pads", pads}, {"strides", strides}, {"dilations", dil},
                     {"group", cc.group}});
-  bool dw = cc.group != 1;
+  bool dw = cc.group != 1 && cc.group == cc.c && cc.group == cc.m;
   Value *pw = createConstant(f, f.nodes().end(),
                              pack(*w->constantValue(), cc.ib, cc.ob, dw));
   Value *y = add(f, OpKind::ConvNCHWc, {transform(f, x, 0, cc.ib), pw, b},
@@ -111,6 +111,13 @@ const std::vector<ConvCase> convCases = {
     {8, 8, 7, 7, 3, 1, 1, 1, 8, 8, 8, true},
     {12, 12, 9, 9, 3, 2, 1, 1, 12, 6, 6, false},
     {4, 4, 8, 8, 5, 2, 2, 2, 4, 2, 2, true},
+    // Grouped: blocks divide each group's channels.
+    {16, 16, 7, 6, 3, 1, 1, 1, 2, 8, 8, true},
+    {24, 12, 9, 9, 3, 2, 1, 1, 3, 4, 2, false},
+    {16, 32, 8, 7, 3, 1, 2, 2, 4, 2, 4, true},
+    {12, 24, 5, 5, 1, 1, 0, 1, 2, 3, 12, true},
+    // Depthwise-sized groups with a multiplier are grouped, blocks of 1.
+    {4, 8, 6, 6, 3, 1, 1, 1, 4, 1, 2, true},
 };
 
 /// A net from the kind of layers the pass rewrites. kind 0: conv, relu,
@@ -347,4 +354,54 @@ TEST_CASE("layout-nchwc leaves unsupported convs alone", "[layout]") {
   CHECK(stats.get("convolutions converted") == 0);
   CHECK(countOps(f, OpKind::Conv) == 2);
   CHECK(countOps(f, OpKind::LayoutTransform) == 0);
+}
+
+TEST_CASE("layout-nchwc runs grouped convs blocked per group", "[layout]") {
+  auto m = std::make_unique<Module>();
+  Function &f = m->addFunction("main");
+  Value *x = f.addInput("x", TensorType(ElementType::F32,
+                                        std::vector<int64_t>{1, 32, 7, 9}));
+  // 4 groups of 8 channels, 16 outputs per group (2 blocks of 8 each).
+  Value *g = add(f, OpKind::Conv,
+                 {x, constant(f, {64, 8, 3, 3}, 1), constant(f, {64}, 2)},
+                 {{"group", int64_t(4)},
+                  {"pads", std::vector<int64_t>{1, 0, 1, 2}},
+                  {"strides", std::vector<int64_t>{2, 1}}});
+  f.setOutputs({add(f, OpKind::Relu, {g})});
+  std::vector<Tensor> in = randomInputs(f);
+  std::vector<Tensor> expected = Interpreter().run(f, in);
+  PassStats stats = runLayoutPass(*m);
+  CHECK(stats.get("convolutions converted") == 1);
+  CHECK(countOps(f, OpKind::Conv) == 0);
+  for (const auto &n : f.nodes())
+    if (n->kind() == OpKind::ConvNCHWc)
+      CHECK(n->operand(1)->type().str() == "f32[8,1,3,3,8,8]");
+  requireClose(Interpreter().run(f, in), expected);
+  for (const char *target : {"loop-eval", "host"}) {
+    INFO(target);
+    CompileOptions options;
+    options.graphPipeline = "";
+    auto compiled = CompiledModel::compile(*m, options, target);
+    requireClose(compiled->run(in), expected, 1e-4);
+  }
+
+  // A grouped weight must hold whole blocks of one group.
+  Module bad;
+  Function &h = bad.addFunction("main");
+  Value *xb = transform(
+      h,
+      h.addInput("x", TensorType(ElementType::F32,
+                                 std::vector<int64_t>{1, 16, 4, 4})),
+      0, 4);
+  Value *w = createConstant(h, h.nodes().end(),
+                            Tensor(ElementType::F32, {4, 4, 3, 3, 4, 4}));
+  Node *cv = h.createNode(OpKind::ConvNCHWc, {xb, w}, {TensorType()}, "gcv");
+  cv->setAttr("group", int64_t(2));
+  REQUIRE_THROWS_WITH(refineResultTypes(*cv), Catch::Contains("'gcv'"));
+  Value *w2 = createConstant(h, h.nodes().end(),
+                             Tensor(ElementType::F32, {4, 2, 3, 3, 4, 4}));
+  Node *ok = h.createNode(OpKind::ConvNCHWc, {xb, w2}, {TensorType()}, "gok");
+  ok->setAttr("group", int64_t(2));
+  refineResultTypes(*ok);
+  CHECK(ok->result()->type().str() == "f32[1,4,2,2,4]");
 }

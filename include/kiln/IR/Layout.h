@@ -29,6 +29,11 @@ struct ConvNCHWcGeometry {
   int64_t mBlocks, ob, kh, kw;  // w: [mBlocks, ., kh, kw, ., ob]
   int64_t oh, ow;
   bool depthwise;
+  // Grouped (not depthwise): output block mb belongs to group
+  // mb / outBlocksPerGroup and reads the inBlocksPerGroup input blocks from
+  // group * inBlocksPerGroup on. Group 1 and depthwise: groups == 1 and the
+  // per-group counts are cBlocks and mBlocks.
+  int64_t groups, inBlocksPerGroup, outBlocksPerGroup;
   WindowParams window;
   std::vector<int64_t> pads; // top, left, bottom, right
   int64_t channels() const { return cBlocks * ib; }

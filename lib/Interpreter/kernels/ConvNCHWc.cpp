@@ -1,5 +1,5 @@
 //===- ConvNCHWc.cpp - 2-D convolution in the NCHW<b>c layout -------------===//
-// Direct convolution on channel-blocked tensors (group 1 or depthwise),
+// Direct convolution on channel-blocked tensors (any group or depthwise),
 // computed in double like the Conv kernel it must agree with.
 //===----------------------------------------------------------------------===//
 #include "NNKernelUtils.h"
@@ -56,10 +56,15 @@ void evalConvNCHWc(EvalContext &ctx) {
                          wv[size_t(((mb * g.kh + ky) * g.kw + kx) * g.ob + o)];
                   continue;
                 }
-                for (int64_t cb = 0; cb < g.cBlocks; ++cb) {
-                  const double *xp = &xv[size_t(xAt(img, cb, row, col))];
+                // A group's output blocks read only its input blocks.
+                int64_t first =
+                    mb / g.outBlocksPerGroup * g.inBlocksPerGroup;
+                for (int64_t cb = 0; cb < g.inBlocksPerGroup; ++cb) {
+                  const double *xp =
+                      &xv[size_t(xAt(img, first + cb, row, col))];
                   size_t wBase = size_t(
-                      (((mb * g.cBlocks + cb) * g.kh + ky) * g.kw + kx) *
+                      (((mb * g.inBlocksPerGroup + cb) * g.kh + ky) * g.kw +
+                       kx) *
                       g.ib * g.ob);
                   for (int64_t i = 0; i < g.ib; ++i)
                     acc += xp[i] * wv[wBase + size_t(i * g.ob + o)];

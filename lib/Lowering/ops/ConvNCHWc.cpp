@@ -1,7 +1,8 @@
 //===- ConvNCHWc.cpp - lowering of ConvNCHWc ------------------------------===//
 // Register-tiled direct convolution on blocked layouts: a tile of J output
 // channel blocks x T output columns accumulates in J*T vector registers
-// while the reduction (input blocks, taps, input lanes) runs around it.
+// while the reduction (input blocks, taps, input lanes) runs around it; a
+// grouped conv's tile reads only its group's input blocks.
 // docs/schedules.md ("Convolution") explains the choices.
 //===----------------------------------------------------------------------===//
 #include "ReduceCommon.h"
@@ -40,7 +41,8 @@ ConvTile planConvTile(const ConvNCHWcGeometry &g, int64_t columns,
   double bestCost = 1e300;
   for (int64_t j = 1; j <= 4; ++j) {
     int64_t budget = (target.vectorRegisters - 1) / vecPerBlock - j;
-    if ((g.depthwise && j > 1) || g.mBlocks % j != 0 || budget < j)
+    // A tile's channel blocks share one group's inputs.
+    if ((g.depthwise && j > 1) || g.outBlocksPerGroup % j != 0 || budget < j)
       continue;
     for (int64_t t = 1; t <= std::min(budget / j, columns); ++t) {
       int64_t full = columns / t, rest = columns % t;
@@ -61,6 +63,18 @@ ConvTile planConvTile(const ConvNCHWcGeometry &g, int64_t columns,
   return best;
 }
 
+/// The input block that output block `mb` reads as its `icb`-th (of
+/// inBlocksPerGroup); `blocksPerStep` consecutive output blocks, a multiple
+/// dividing outBlocksPerGroup, are numbered `mb / blocksPerStep`.
+Expr inputBlock(const ConvNCHWcGeometry &g, const Expr &mb,
+                int64_t blocksPerStep, const Expr &icb) {
+  if (g.groups == 1)
+    return icb;
+  return mb / Expr(g.outBlocksPerGroup / blocksPerStep) *
+             Expr(g.inBlocksPerGroup) +
+         icb;
+}
+
 /// Emits a dilated or otherwise irregular convolution one output pixel at a
 /// time (taps outside the input read a clamped index, multiplied by zero).
 void emitPixelwise(LowerContext &ctx, const ConvNCHWcGeometry &g,
@@ -77,7 +91,8 @@ void emitPixelwise(LowerContext &ctx, const ConvNCHWcGeometry &g,
   };
   std::vector<int64_t> rshape =
       g.depthwise ? std::vector<int64_t>{g.kh, g.kw}
-                  : std::vector<int64_t>{g.cBlocks, g.kh, g.kw, g.ib};
+                  : std::vector<int64_t>{g.inBlocksPerGroup, g.kh, g.kw,
+                                         g.ib};
   ctx.emit(loop::loopNest(
       {g.n, g.mBlocks, g.oh, g.ow},
       [&](const Indices &o) {
@@ -103,7 +118,8 @@ void emitPixelwise(LowerContext &ctx, const ConvNCHWcGeometry &g,
                   xi = {o[0], o[1], pos[0], pos[1], l};
                   wi = {o[1], Expr(0), r[0], r[1], Expr(0), l};
                 } else {
-                  xi = {o[0], r[0], pos[0], pos[1], r[3]};
+                  xi = {o[0], inputBlock(g, o[1], 1, r[0]), pos[0], pos[1],
+                        r[3]};
                   wi = {o[1], r[0], r[1], r[2], r[3], l};
                 }
                 Expr prod = loop::select(
@@ -150,9 +166,9 @@ public:
     bool restInside =
         full * t * geo.strideW >= geo.padLeft &&
         (geo.columns - 1) * geo.strideW - geo.padLeft + g.kw <= geo.width;
-    int64_t groups = g.mBlocks / tile.j;
+    int64_t blockTiles = g.mBlocks / tile.j;
     return loop::loopNest(
-        {g.n, groups, geo.rows},
+        {g.n, blockTiles, geo.rows},
         [&](const Indices &o) {
           std::vector<Stmt> parts;
           auto tiles = [&](int64_t from, int64_t to, bool guard) {
@@ -176,8 +192,8 @@ public:
 
 private:
   // Accumulates columns [c0, c0 + t) of row `row` for channel blocks
-  // [group*J, group*J + J). With `guard`, columns outside x read zero.
-  Stmt tileBody(const Expr &n, const Expr &group, const Expr &row,
+  // [blockTile*J, blockTile*J + J). With `guard`, columns outside x read zero.
+  Stmt tileBody(const Expr &n, const Expr &blockTile, const Expr &row,
                 const Expr &c0, int64_t t, bool guard) {
     ElementType ct = ElementType::F32;
     int64_t jn = tile.j;
@@ -188,7 +204,7 @@ private:
             fmt::format("{}_acc{}_{}", y->name, j, i), ct, {g.ob},
             loop::MemoryScope::Stack));
     auto accOf = [&](int64_t j, int64_t i) { return acc[j * t + i]; };
-    auto block = [&](int64_t j) { return group * Expr(jn) + Expr(j); };
+    auto block = [&](int64_t j) { return blockTile * Expr(jn) + Expr(j); };
     auto lanes = [&](const std::function<Stmt(const Expr &)> &body) {
       return loop::loopNest(
           {g.ob}, [&](const Indices &l) { return body(l[0]); }, "l");
@@ -223,7 +239,8 @@ private:
             xv = loop::load(x, {n, block(j), top + kh, iw, l});
             wv = loop::load(w, {block(j), Expr(0), kh, kw, Expr(0), l});
           } else {
-            xv = loop::load(x, {n, icb, top + kh, iw, ic});
+            xv = loop::load(
+                x, {n, inputBlock(g, blockTile, jn, icb), top + kh, iw, ic});
             wv = loop::load(w, {block(j), icb, kh, kw, ic, l});
           }
           if (guard)
@@ -248,7 +265,7 @@ private:
     update = loop::makeFor(kh, khLo, loop::max(khHi - khLo, Expr(0)),
                            loop::ForKind::Serial, update);
     if (!g.depthwise)
-      update = loop::makeFor(icb, Expr(0), Expr(g.cBlocks),
+      update = loop::makeFor(icb, Expr(0), Expr(g.inBlocksPerGroup),
                              loop::ForKind::Serial, update);
 
     std::vector<Stmt> seq = init;
