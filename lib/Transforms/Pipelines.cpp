@@ -17,11 +17,11 @@ std::string defaultGraphPipeline(unsigned optLevel) {
     return "fold-shapes,fold-constants,simplify,cse,dce";
   case 2:
     return "fold-shapes,fold-constants,simplify,cse,fold-batchnorm,"
-           "fold-constants,simplify,dce,fuse";
+           "fold-constants,simplify,pack-gemm-weights,dce,fuse";
   case 3:
     return "fold-shapes,fold-constants,simplify,cse,fold-batchnorm,"
            "fold-constants,simplify,layout-nchwc,fold-constants,simplify,cse,"
-           "dce,fuse";
+           "pack-gemm-weights,dce,fuse";
   }
   fail("unknown optimization level -O{} (expected 0-3)", optLevel);
 }

@@ -76,15 +76,18 @@ TEST_CASE("the matrix product tile fits the target's registers",
         LowerTarget t;
         t.vectorBytes = bytes;
         t.vectorRegisters = regs;
-        nnlower::MatMulTileShape s = nnlower::chooseMatMulTile(m, n, t);
-        INFO(bytes << " bytes, " << regs << " registers, m " << m << ", n "
-                    << n);
-        CHECK(s.lanes == bytes / 4);
-        CHECK(s.mr >= 1);
-        CHECK(s.nr >= 1);
-        CHECK(s.mr <= std::max<int64_t>(m, 1));
-        CHECK(s.nr * s.lanes <= std::max<int64_t>(n, s.lanes));
-        CHECK(s.mr * s.nr + std::min(s.mr, s.nr) + 1 < regs);
+        for (bool strided : {false, true}) {
+          nnlower::MatMulTileShape s =
+              nnlower::chooseMatMulTile(m, n, t, strided);
+          INFO(bytes << " bytes, " << regs << " registers, m " << m
+                     << ", n " << n << ", strided B " << strided);
+          CHECK(s.lanes == bytes / 4);
+          CHECK(s.mr >= 1);
+          CHECK(s.nr >= 1);
+          CHECK(s.mr <= std::max<int64_t>(m, 1));
+          CHECK(s.nr * s.lanes <= std::max<int64_t>(n, s.lanes));
+          CHECK(s.mr * s.nr + std::min(s.mr, s.nr) + 1 < regs);
+        }
       }
   // Enough accumulators to hide the add latency where the shape allows.
   LowerTarget avx512{64, 32};
@@ -93,6 +96,14 @@ TEST_CASE("the matrix product tile fits the target's registers",
   nnlower::MatMulTileShape row = nnlower::chooseMatMulTile(1, 1000, avx512);
   CHECK(row.mr == 1);
   CHECK(row.nr >= 4);
+  // A classifier at batch 1 ([1, 2048] x [2048, 1000]): 1 x 8 vectors, so
+  // its 8 column panels split evenly over 2 threads.
+  nnlower::MatMulTileShape fc = nnlower::chooseMatMulTile(1, 1000, avx512);
+  CHECK(fc.nr == 8);
+  // Gathered B vectors are expensive: tall tiles share each one.
+  nnlower::MatMulTileShape gathered =
+      nnlower::chooseMatMulTile(128, 128, avx512, true);
+  CHECK(gathered.mr >= 4 * gathered.nr);
 }
 
 TEST_CASE("tiled MatMul matches the interpreter at odd shapes",
@@ -198,5 +209,32 @@ TEST_CASE("fused MatMul epilogues match the interpreter at -O3",
     std::string text = std::string(kHeader) + "\n" + body;
     INFO(text);
     CHECK(compareO3(text) == "");
+  }
+}
+
+TEST_CASE("Linear layers (constant transposed Gemm weights) match the "
+          "interpreter at -O3",
+          "[matmultile]") {
+  // pack-gemm-weights stores the weights as [K, N]; the product is tiled.
+  struct Shape {
+    int64_t m, n, k;
+  };
+  for (Shape s : {Shape{1, 33, 17}, Shape{7, 65, 7}, Shape{13, 16, 1},
+                  Shape{1, 120, 40}, Shape{3, 10, 5}}) {
+    std::vector<std::string> w, c;
+    for (int64_t i = 0; i < s.n * s.k; ++i)
+      w.push_back(std::to_string(double((i * 37) % 23 - 11) / 16));
+    for (int64_t i = 0; i < s.n; ++i)
+      c.push_back(std::to_string(double(i % 5) - 2));
+    std::string text = fmt::format(
+        "{}\ng (float[{},{}] x) => (float[{},{}] y) {{\n"
+        "  w = Constant<value=float[{},{}] {{{}}}>()\n"
+        "  c = Constant<value=float[{}] {{{}}}>()\n"
+        "  t = Gemm<transB: int = 1>(x, w, c)\n"
+        "  y = Relu(t)\n}}",
+        kHeader, s.m, s.k, s.m, s.n, s.n, s.k, fmt::join(w, ", "), s.n,
+        fmt::join(c, ", "));
+    INFO(s.m << " x " << s.n << " x " << s.k);
+    CHECK(compareO3(text, 17) == "");
   }
 }

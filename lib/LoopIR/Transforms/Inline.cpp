@@ -9,6 +9,7 @@
 #include "kiln/LoopIR/Simplify.h"
 
 #include <algorithm>
+#include <map>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -330,8 +331,17 @@ private:
   bool tryConsumer(const Buffer &t);
   bool tryDead(const Buffer &t);
 
+  /// A view of `out` shaped `shape` for consumer rewrites, one per pair so
+  /// a kernel's stores into the same output share a single view.
+  Buffer outputView(const Buffer &out, const std::vector<int64_t> &shape);
+
   InlineStats &stats_;
   RootSet complete_;
+  // Keyed by the output's node, which the entry keeps alive (its address
+  // cannot be reused while cached).
+  std::map<std::pair<const BufferNode *, std::vector<int64_t>>,
+           std::pair<Buffer, Buffer>>
+      views_;
   std::vector<Buffer> allocs_;
   std::vector<Stmt> stmts_;
   std::vector<Summary> sums_;
@@ -414,6 +424,16 @@ bool Inliner::tryProducer(const Buffer &t) {
   return true;
 }
 
+Buffer Inliner::outputView(const Buffer &out,
+                           const std::vector<int64_t> &shape) {
+  auto &[key, view] = views_[{out.get(), shape}];
+  if (!view) {
+    key = out;
+    view = reshapeView(out, shape);
+  }
+  return view;
+}
+
 bool Inliner::tryConsumer(const Buffer &t) {
   const BufferNode *T = t.get();
   int p = -1, q = -1, stores = 0, writers = 0;
@@ -482,7 +502,7 @@ bool Inliner::tryConsumer(const Buffer &t) {
     if (shape != extents) {
       idx = unflatOffset(flatOffset(idx, shape), extents);
       if (out->isDense())
-        dst = reshapeView(out, shape);
+        dst = outputView(out, shape);
       else
         outIdx = idx;
     }

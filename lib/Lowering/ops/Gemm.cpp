@@ -1,9 +1,10 @@
 //===- Gemm.cpp - lowering of Gemm ----------------------------------------===//
 // Y = alpha * op(A) * op(B) + beta * C with C broadcast to [M, N]. Floats
 // compute in f32 (f64 for f64); integer Gemm computes in f64 like the
-// interpreter. f32 with B in [K, N] (transB = 0) and at least a vector of
-// columns uses the tiled emitter; the fold-gemm-weights pass turns constant
-// transposed weights into that form.
+// interpreter. f32 with at least a vector of columns uses the tiled emitter,
+// which reads B in [K, N] (transB = 0) with vector loads and a transposed B
+// lane by lane; the pack-gemm-weights pass stores constant transposed
+// weights untransposed.
 //===----------------------------------------------------------------------===//
 #include "MatMulTile.h"
 #include "ReduceCommon.h"
@@ -51,7 +52,7 @@ void lowerGemm(LowerContext &ctx) {
     return v;
   };
 
-  if (!transB && b->elem == e && useTiledMatMul(e, n, ctx.target())) {
+  if (b->elem == e && useTiledMatMul(e, n, ctx.target())) {
     TiledMatMul mm;
     mm.m = m;
     mm.n = n;
@@ -61,13 +62,14 @@ void lowerGemm(LowerContext &ctx) {
       return loop::load(a, transA ? Indices{kk, row} : Indices{row, kk});
     };
     mm.loadB = [&](const Indices &, const Expr &kk, const Expr &col) {
-      return loop::load(b, {kk, col});
+      return loop::load(b, transB ? Indices{col, kk} : Indices{kk, col});
     };
     mm.store = [&](const Indices &, const Expr &row, const Expr &col,
                    const Expr &v) {
       return loop::makeStore(y, {row, col}, finish(v, {row, col}));
     };
-    ctx.emit(emitTiledMatMul(mm, chooseMatMulTile(m, n, ctx.target())));
+    ctx.emit(
+        emitTiledMatMul(mm, chooseMatMulTile(m, n, ctx.target(), transB)));
     return;
   }
 

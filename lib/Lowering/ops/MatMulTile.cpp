@@ -17,20 +17,25 @@ namespace {
 // loads (vectors of B, broadcasts of A) per cycle, and a 4-cycle add latency that fewer than 8 independent
 // accumulators cannot hide; half a cycle of loop overhead and a small
 // charge per load (misses, write-back traffic) that favours square tiles.
-double stepCycles(int64_t a, int64_t b) {
+// A B vector gathered lane by lane (strided B) costs `bLoad` cycles: a
+// scalar load and an insert per lane, the inserts on one port.
+double stepCycles(int64_t a, int64_t b, double bLoad) {
   if (a <= 0 || b <= 0)
     return 0;
   double fma = double(a * b) / 2, loads = double(a + b) / 2;
-  return std::max({fma, loads, 4.0}) + 0.5 + 0.05 * double(a + b);
+  double gathers = bLoad > 0 ? double(b) * bLoad : 0;
+  return std::max({fma, loads, gathers, 4.0}) + 0.5 + 0.05 * double(a + b);
 }
 
 // Cycles per k step of the whole product with mr x nr tiles over m rows and
 // nv full vectors, remainder tiles included.
-double productCycles(int64_t m, int64_t nv, int64_t mr, int64_t nr) {
+double productCycles(int64_t m, int64_t nv, int64_t mr, int64_t nr,
+                     double bLoad) {
   int64_t mt = m / mr, mrem = m % mr, pt = nv / nr, nrem = nv % nr;
-  return double(mt * pt) * stepCycles(mr, nr) +
-         double(pt) * stepCycles(mrem, nr) +
-         double(mt) * stepCycles(mr, nrem) + stepCycles(mrem, nrem);
+  return double(mt * pt) * stepCycles(mr, nr, bLoad) +
+         double(pt) * stepCycles(mrem, nr, bLoad) +
+         double(mt) * stepCycles(mr, nrem, bLoad) +
+         stepCycles(mrem, nrem, bLoad);
 }
 
 // One accumulator vector of a tile: columns [offset, offset + width).
@@ -168,7 +173,7 @@ bool useTiledMatMul(ElementType elem, int64_t n, const LowerTarget &target) {
 }
 
 MatMulTileShape chooseMatMulTile(int64_t m, int64_t n,
-                                 const LowerTarget &target) {
+                                 const LowerTarget &target, bool stridedB) {
   MatMulTileShape best;
   best.lanes = target.lanes(ElementType::F32);
   // Accumulators plus the operands live beside them (min(mr, nr) + 1
@@ -176,6 +181,7 @@ MatMulTileShape chooseMatMulTile(int64_t m, int64_t n,
   int64_t regs = std::max(target.vectorRegisters, 4);
   int64_t nv = std::max<int64_t>(n / best.lanes, 1);
   double bestCost = std::numeric_limits<double>::infinity();
+  double bLoad = stridedB ? double(best.lanes) : 0;
   // One register is left spare (measured: tiles that fill all 32 zmm
   // registers run slower). A tile streams its nr B vectors per k from the
   // cache and re-reads them for every row tile, so nr stays at most 4
@@ -186,7 +192,7 @@ MatMulTileShape chooseMatMulTile(int64_t m, int64_t n,
         break;
       if (nr > std::max<int64_t>(4, (8 + mr - 1) / mr))
         continue;
-      double cost = productCycles(std::max<int64_t>(m, 1), nv, mr, nr);
+      double cost = productCycles(std::max<int64_t>(m, 1), nv, mr, nr, bLoad);
       // Ties go to the larger tile (fewer loop iterations).
       if (cost < bestCost - 1e-9 ||
           (cost < bestCost + 1e-9 && mr * nr > best.mr * best.nr)) {

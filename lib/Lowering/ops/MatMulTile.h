@@ -20,13 +20,17 @@ struct MatMulTileShape {
 /// (remainder tiles included) on `target`, with the accumulators and the
 /// operand vectors beside them, mr * nr + min(mr, nr) + 1, in registers
 /// with one to spare, and nr <= 4 unless tiles of few rows need more.
+/// `stridedB`: B's lanes are not contiguous (a transposed B), so each B
+/// vector is gathered lane by lane and tall, narrow tiles pay off.
 MatMulTileShape chooseMatMulTile(int64_t m, int64_t n,
-                                 const LowerTarget &target);
+                                 const LowerTarget &target,
+                                 bool stridedB = false);
 
 /// C[batch..., m, n] = store(sum_k loadA(m, k) * loadB(k, n)) for every
 /// batch index (loops over `batch`, outermost first), m in [0, m), n in
 /// [0, n). Loads return f32 scalars; loadB must be contiguous in n for the
-/// lanes to become vector loads. The product accumulates in f32 in k order.
+/// lanes to become vector loads (otherwise they load lane by lane). The
+/// product accumulates in f32 in k order.
 struct TiledMatMul {
   int64_t m = 0, n = 0, k = 0;
   std::vector<int64_t> batch;
