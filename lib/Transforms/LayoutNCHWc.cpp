@@ -349,6 +349,20 @@ bool LayoutNCHWc::moveIntoBlocked(Function &f, Node &n) {
     if (n.getInts("kernel_shape").size() != 2)
       return false;
     moved = blockedPool(f, n, first.value);
+  } else if (k == OpKind::Concat) {
+    // Along channels, blocked inputs of one block size concatenate as
+    // blocks (a SqueezeNet fire module's expand branches).
+    int64_t axis = n.getInt("axis");
+    if (axis != 1 && axis != -3)
+      return false;
+    std::vector<Value *> ops;
+    for (Value *v : n.operands()) {
+      Blocked b = v ? blockedSource(v) : Blocked();
+      if (!b.value || b.block != first.block || !isStaticF32(v->type(), 4))
+        return false;
+      ops.push_back(b.value);
+    }
+    moved = createInferred(f, &n, k, ops, {{"axis", int64_t(1)}}, n.name());
   } else if (k == OpKind::GlobalAveragePool || k == OpKind::GlobalMaxPool) {
     Value *axes = createConstant(f, f.find(&n),
                                  Tensor::fromVector<int64_t>({2, 3}, {2}));
