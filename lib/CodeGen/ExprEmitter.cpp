@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "KernelEmitter.h"
+#include "VectorMath.h"
 
 #include "kiln/Support/Float16.h"
 
@@ -291,6 +292,10 @@ Value *KernelEmitter::emitCall(const CallNode *n) {
   }
   DType at = n->args[0].type();
   Value *x = args[0];
+  // Vector exp/log/tanh inline (VectorMath.cpp) rather than libm per lane.
+  if (at.lanes > 1 && at.elem != ElementType::F64 && !options_.libmMath)
+    if (Value *v = emitInlineMath(b_, *in, x))
+      return roundTo(v, at);
   auto unaryIntr = [&](llvm::Intrinsic::ID id) {
     return roundTo(b_.CreateUnaryIntrinsic(id, x), at);
   };

@@ -396,7 +396,10 @@ TEST_CASE("jit: random expressions agree bit for bit with the evaluator",
   // Bit-exact only without fused multiply-adds (the evaluator rounds twice).
   cpu::CpuTargetOptions exact;
   exact.fpContract = false;
-  auto jit = cpu::JitProgram::compile(p, exact);
+  // and with libm's exp/log/tanh, not the inline vector approximations.
+  codegen::CodeGenOptions libm;
+  libm.libmMath = true;
+  auto jit = cpu::JitProgram::compile(p, exact, libm);
   std::vector<Tensor> outs;
   std::vector<const void *> in;
   std::vector<void *> out;

@@ -28,6 +28,10 @@ struct CodeGenOptions {
   /// Attributes put on every generated function, e.g. {"target-cpu",
   /// "haswell"}; set by the target layer.
   std::vector<std::pair<std::string, std::string>> functionAttributes;
+  /// Vector f32 exp/log/tanh call libm per lane instead of the inline
+  /// approximations (within 1 ulp of exact): only where results must match
+  /// the loop IR evaluator bit for bit.
+  bool libmMath = false;
 };
 
 /// The entry point's symbol: "<program>_run".
