@@ -27,7 +27,8 @@ bool exprEqual(const Expr &a, const Expr &b);
 Expr foldAdd(const Expr &a, const Expr &b);
 Expr foldMul(const Expr &a, const Expr &b);
 /// Number of innermost statements (Store, Evaluate) s executes, counting the
-/// lanes of vector stores; -1 if a loop extent is not constant.
+/// lanes of vector stores; a loop whose extent depends on outer loops counts
+/// at its largest extent; -1 if an extent has no known bound.
 int64_t countWork(const Stmt &s);
 
 //===-- Primitives --------------------------------------------------------===//

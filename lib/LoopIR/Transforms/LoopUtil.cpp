@@ -2,6 +2,7 @@
 
 #include "kiln/LoopIR/Functor.h"
 #include "kiln/LoopIR/Schedule.h"
+#include "kiln/LoopIR/Bounds.h"
 #include "kiln/LoopIR/Simplify.h"
 
 namespace kiln::loop {
@@ -104,22 +105,35 @@ Expr foldMul(const Expr &a, const Expr &b) {
   return a * b;
 }
 
-int64_t countWork(const Stmt &s) {
+namespace {
+
+// countWork with the ranges of the enclosing loops' variables, so a loop
+// whose extent depends on them (a convolution's clipped kernel rows) counts
+// at its largest extent.
+int64_t countWorkIn(const Stmt &s, VarBounds &vars) {
   if (!s)
     return 0;
   switch (s.kind()) {
   case StmtKind::For: {
     auto *n = s.as<ForNode>();
     int64_t extent;
-    if (!isConstInt(n->extent, &extent))
-      return -1;
-    int64_t body = countWork(n->body);
+    if (!isConstInt(n->extent, &extent)) {
+      std::optional<IntBounds> b = boundsOf(n->extent, vars);
+      if (!b)
+        return -1;
+      extent = b->max;
+    }
+    std::optional<IntBounds> range = loopVarBounds(n->min, n->extent, vars);
+    if (range)
+      vars[n->var.node()] = *range;
+    int64_t body = countWorkIn(n->body, vars);
+    vars.erase(n->var.node());
     return body < 0 ? -1 : std::max<int64_t>(extent, 0) * body;
   }
   case StmtKind::Seq: {
     int64_t total = 0;
     for (const Stmt &st : s.as<SeqNode>()->stmts) {
-      int64_t w = countWork(st);
+      int64_t w = countWorkIn(st, vars);
       if (w < 0)
         return -1;
       total += w;
@@ -128,21 +142,29 @@ int64_t countWork(const Stmt &s) {
   }
   case StmtKind::IfThenElse: {
     auto *n = s.as<IfThenElseNode>();
-    int64_t t = countWork(n->thenBody), e = countWork(n->elseBody);
+    int64_t t = countWorkIn(n->thenBody, vars),
+            e = countWorkIn(n->elseBody, vars);
     return t < 0 || e < 0 ? -1 : std::max(t, e);
   }
   case StmtKind::Store:
     return s.as<StoreNode>()->value.type().lanes;
   case StmtKind::Allocate:
-    return countWork(s.as<AllocateNode>()->body);
+    return countWorkIn(s.as<AllocateNode>()->body, vars);
   case StmtKind::Let:
-    return countWork(s.as<LetNode>()->body);
+    return countWorkIn(s.as<LetNode>()->body, vars);
   case StmtKind::Evaluate:
     return 1;
   case StmtKind::Barrier:
     return 0;
   }
   return 0;
+}
+
+} // namespace
+
+int64_t countWork(const Stmt &s) {
+  VarBounds vars;
+  return countWorkIn(s, vars);
 }
 
 } // namespace kiln::loop
