@@ -311,9 +311,11 @@ void lowerConvNCHWc(LowerContext &ctx) {
     return;
   }
 
-  // A pointwise stride-1 convolution is one long row of pixels.
+  // A pointwise stride-1 convolution over short rows (a 7x7 or 14x14 layer)
+  // is one long row of pixels, so it still gets full tiles; wide layers keep
+  // their rows, which the default schedule spreads over the threads.
   bool pointwise = g.kh == 1 && g.kw == 1 && p.strides[0] == 1 &&
-                   p.strides[1] == 1 &&
+                   p.strides[1] == 1 && g.ow < 16 &&
                    std::all_of(g.pads.begin(), g.pads.end(),
                                [](int64_t v) { return v == 0; });
   TiledConv::Geometry geo;
