@@ -316,3 +316,23 @@ TEST_CASE("isParallelSafe rejects dependent iterations", "[schedule]") {
   Stmt effect = loopOf(makeEvaluate(call(DType::index(), "dma_copy", {i})));
   CHECK_FALSE(isParallelSafe(effect.as<ForNode>()));
 }
+
+TEST_CASE("countWork bounds extents that depend on outer loops",
+          "[schedule]") {
+  // for r in [0, 6): for k from max(0, 1 - r) extent min(3, 7 - r) -
+  // max(0, 1 - r): out[r] = ...  -- k's extent is at most 3.
+  Buffer out = makeBuffer("out", ElementType::F32, {6});
+  Var r("r"), k("k");
+  Expr lo = max(Expr(0), Expr(1) - r);
+  Expr hi = min(Expr(3), Expr(7) - r);
+  Stmt body = makeStore(out, {r}, floatImm(DType(ElementType::F32), 1));
+  Stmt inner = makeFor(k, lo, hi - lo, ForKind::Serial, body);
+  Stmt nest = makeFor(r, Expr(0), Expr(6), ForKind::Serial, inner);
+  CHECK(countWork(nest) == 6 * 3);
+  // An extent bounded by nothing known (a load) has no count.
+  Buffer n = makeBuffer("n", ElementType::I64, {1});
+  Stmt unknown = makeFor(k, Expr(0), load(n, {Expr(0)}), ForKind::Serial,
+                         body);
+  CHECK(countWork(makeFor(r, Expr(0), Expr(6), ForKind::Serial, unknown)) ==
+        -1);
+}
