@@ -171,8 +171,11 @@ int JitProgram::run(const std::vector<const void *> &inputs,
   void *outArg = out ? static_cast<void *>(const_cast<void **>(out))
                      : static_cast<void *>(&empty);
   if (alignedWeights_)
-    return reinterpret_cast<EntryWithWeightsFn>(entry_)(inArg, outArg, arena,
-                                                        alignedWeights_);
+    // The entry was compiled with the weights parameter; void (*)() is the
+    // function pointer type that converts to and from any other.
+    return reinterpret_cast<EntryWithWeightsFn>(
+        reinterpret_cast<void (*)()>(entry_))(inArg, outArg, arena,
+                                              alignedWeights_);
   return entry_(inArg, outArg, arena);
 }
 
