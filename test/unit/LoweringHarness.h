@@ -12,19 +12,22 @@
 #include "kiln/Frontend/OnnxImporter.h"
 #include "kiln/IR/Verifier.h"
 #include "kiln/Interpreter/Interpreter.h"
+#include "kiln/Transforms/PassManager.h"
 
 #include <string>
 
 namespace kiln {
 
 /// Empty if every output matches, else a description of the mismatch or
-/// of the error. Inputs are random (see makeRandomTensor) unless given.
+/// of the error. Inputs are random (see makeRandomTensor) unless given; the
+/// compiled side runs `graphPipeline` first (none by default).
 inline std::string
 compareCompiledWithInterpreter(const std::string &onnxText,
                                const std::string &target = "loop-eval",
                                uint64_t seed = 1, double rtol = 1e-4,
                                double atol = 1e-5,
-                               std::vector<Tensor> inputs = {}) {
+                               std::vector<Tensor> inputs = {},
+                               const std::string &graphPipeline = "") {
   try {
     std::unique_ptr<Module> reference = importOnnxText(onnxText);
     verify(*reference);
@@ -37,6 +40,7 @@ compareCompiledWithInterpreter(const std::string &onnxText,
     std::unique_ptr<Module> module = importOnnxText(onnxText);
     CompileOptions options;
     options.name = "model";
+    options.graphPipeline = graphPipeline;
     for (size_t i = 0; i < inputs.size(); ++i)
       options.inputShapes[rf.inputs()[i]->name()] = inputs[i].shape();
     auto compiled = CompiledModel::compile(*module, options, target);
@@ -52,6 +56,12 @@ compareCompiledWithInterpreter(const std::string &onnxText,
   } catch (const Error &e) {
     return std::string("error: ") + e.what();
   }
+}
+
+/// compareCompiledWithInterpreter on the host after the -O3 graph pipeline.
+inline std::string compareO3(const std::string &onnxText, uint64_t seed = 3) {
+  return compareCompiledWithInterpreter(onnxText, "host", seed, 1e-4, 1e-5, {},
+                                        defaultGraphPipeline(3));
 }
 
 } // namespace kiln

@@ -41,31 +41,6 @@ std::string matmulGrid(const std::vector<int64_t> &ms,
   return fmt::format("{}\ng ({}) => ({}) {{\n{}}}", kHeader, in, out, body);
 }
 
-std::string compareO3(const std::string &text, uint64_t seed = 3) {
-  try {
-    std::unique_ptr<Module> reference = importOnnxText(text);
-    const Function &rf = reference->main();
-    std::vector<Tensor> inputs;
-    for (size_t i = 0; i < rf.inputs().size(); ++i)
-      inputs.push_back(makeRandomTensor(rf.inputs()[i]->type(), seed + i));
-    std::vector<Tensor> expected = Interpreter().run(rf, inputs);
-    std::unique_ptr<Module> module = importOnnxText(text);
-    CompileOptions options;
-    options.name = "model";
-    options.graphPipeline = defaultGraphPipeline(3);
-    auto compiled = CompiledModel::compile(*module, options, "host");
-    std::vector<Tensor> actual = compiled->run(inputs);
-    for (size_t k = 0; k < actual.size(); ++k) {
-      CompareResult r = compareTensors(actual[k], expected[k], 1e-4, 1e-5);
-      if (!r.passed)
-        return "output " + std::to_string(k) + ": " + r.message;
-    }
-    return "";
-  } catch (const Error &e) {
-    return std::string("error: ") + e.what();
-  }
-}
-
 } // namespace
 
 TEST_CASE("the matrix product tile fits the target's registers",
