@@ -23,6 +23,12 @@ PACKAGES=(
   # torchvision models and a BERT-style encoder exported by torch; onnx and
   # numpy for the benchmark driver's FLOP counts and output checks.
   python3-torch python3-torchvision python3-onnx python3-numpy
+  # Arm targets run under QEMU (docs/targets.md): AArch64 Linux through
+  # qemu-user with the cross gcc and glibc; Cortex-M firmware built with
+  # arm-none-eabi-gcc and newlib, booted with qemu-system-arm.
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+  gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi
+  qemu-system-arm
 )
 
 missing=()
