@@ -29,6 +29,9 @@ PACKAGES=(
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
   gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi
   qemu-system-arm
+  # Quantization accuracy (docs/quantization.md): a small CNN trained and
+  # evaluated on Fashion-MNIST.
+  dataset-fashion-mnist
 )
 
 missing=()
