@@ -12,6 +12,7 @@
 #include "kiln/Transforms/Pass.h"
 
 #include <algorithm>
+#include <set>
 
 namespace kiln {
 namespace {
@@ -52,26 +53,123 @@ Value *createTransform(Function &f, Node *pos, Value *x, int64_t src,
       ->result();
 }
 
-/// If `v` is LayoutTransform(NCHW<b>c -> NCHW) of some value, that blocked
-/// value and b.
+/// Ops that map each element to one element, whatever the layout.
+bool isUnaryElementwise(OpKind k) {
+  switch (k) {
+  case OpKind::Relu: case OpKind::Sigmoid: case OpKind::Tanh:
+  case OpKind::LeakyRelu: case OpKind::HardSigmoid: case OpKind::HardSwish:
+  case OpKind::Abs: case OpKind::Neg: case OpKind::Exp: case OpKind::Log:
+  case OpKind::Sqrt: case OpKind::Reciprocal: case OpKind::Erf:
+  case OpKind::Elu: case OpKind::Celu: case OpKind::Selu:
+  case OpKind::Softplus: case OpKind::Softsign: case OpKind::ThresholdedRelu:
+  case OpKind::Identity: case OpKind::Floor: case OpKind::Ceil:
+  case OpKind::Round: case OpKind::Sign:
+    return true;
+  default:
+    return false;
+  }
+}
+
+bool isBroadcastElementwise(OpKind k) {
+  switch (k) {
+  case OpKind::Add: case OpKind::Sub: case OpKind::Mul: case OpKind::Div:
+  case OpKind::Max: case OpKind::Min: case OpKind::Sum: case OpKind::Mean:
+    return true;
+  default:
+    return false;
+  }
+}
+
+/// The NCHW form of blocked `x` with its first `channels` channels: a
+/// LayoutTransform, then a Slice when `x` is padded to whole blocks.
+Value *unblock(Function &f, Node *pos, Value *x, int64_t block,
+               int64_t channels) {
+  Value *t = createTransform(f, pos, x, block, 0);
+  if (t->type().dim(1).size() == channels)
+    return t;
+  auto i64 = [&](int64_t v) {
+    return createConstant(f, f.find(pos), Tensor::fromVector<int64_t>({v}, {1}));
+  };
+  return createInferred(f, pos, OpKind::Slice,
+                        {t, i64(0), i64(channels), i64(1)}, {})
+      ->result();
+}
+
+/// If `v` is LayoutTransform(NCHW<b>c -> NCHW) of some value, or a Slice of
+/// its first `channels` channels (the blocked value is padded to whole
+/// blocks), that blocked value and b.
 struct Blocked {
   Value *value = nullptr;
   int64_t block = 0;
+  bool padded = false;
 };
 Blocked blockedSource(Value *v) {
   Node *n = v ? v->producer() : nullptr;
+  bool padded = false;
+  if (n && n->kind() == OpKind::Slice && n->numOperands() == 4 &&
+      n->operand(0)->type().hasStaticShape() && v->type().hasStaticShape()) {
+    // Only the form unblock() writes: axes [1], starts [0].
+    const Tensor *starts = n->operand(1)->constantValue();
+    const Tensor *axes = n->operand(3)->constantValue();
+    if (!starts || !axes || starts->numElements() != 1 ||
+        axes->numElements() != 1 || starts->elementType() != ElementType::I64 ||
+        axes->elementType() != ElementType::I64 ||
+        starts->data<int64_t>()[0] != 0 || axes->data<int64_t>()[0] != 1)
+      return {};
+    padded = true;
+    n = n->operand(0)->producer();
+  }
   if (!n || n->kind() != OpKind::LayoutTransform)
     return {};
   std::optional<int64_t> src = parseLayoutBlock(n->getString("src_layout"));
   std::optional<int64_t> dst = parseLayoutBlock(n->getString("dst_layout"));
   if (!src || !dst || *src == 0 || *dst != 0 || !n->operand(0)->type().hasStaticShape())
     return {};
-  return {n->operand(0), *src};
+  return {n->operand(0), *src, padded};
+}
+
+/// Whether padding `channels` to whole vectors of `lanes` uses the lanes
+/// clearly better than blocks of `block`, the largest divisor that fits
+/// (1000 channels on 16 lanes: 63 blocks of 16 rather than 100 of 10).
+bool shouldPad(int64_t channels, int64_t block, int64_t lanes) {
+  int64_t padded = (channels + lanes - 1) / lanes * lanes;
+  return block < lanes &&
+         double(channels) / double(padded) > double(block) / double(lanes) + 0.1;
+}
+
+/// Whether every use of `v`, followed through ops that the pass moves into
+/// the blocked layout one channel at a time (elementwise, pooling), ends
+/// outside it rather than in a convolution or channel Concat. Padded lanes
+/// then never mix with real ones, whatever they hold.
+bool usesStayLaneLocal(const Value *v, std::set<const Value *> &seen) {
+  if (!seen.insert(v).second)
+    return true;
+  for (const Use &u : v->uses()) {
+    const Node *n = u.user;
+    switch (n->kind()) {
+    case OpKind::Conv:
+    case OpKind::Concat:
+      return false;
+    default:
+      break;
+    }
+    if (n->numResults() == 1 && n->result() &&
+        (isUnaryElementwise(n->kind()) || isBroadcastElementwise(n->kind()) ||
+         n->kind() == OpKind::Clip || n->kind() == OpKind::MaxPool ||
+         n->kind() == OpKind::AveragePool || n->kind() == OpKind::LpPool ||
+         n->kind() == OpKind::GlobalAveragePool ||
+         n->kind() == OpKind::GlobalMaxPool) &&
+        !usesStayLaneLocal(n->result(), seen))
+      return false;
+  }
+  return true;
 }
 
 /// Packs Conv weights [M, C/group, KH, KW] into ConvNCHWc's blocked form.
-Tensor packWeights(const Tensor &w, int64_t ib, int64_t ob, bool depthwise) {
-  int64_t m = w.dim(0), c = w.dim(1), kh = w.dim(2), kw = w.dim(3);
+/// Output channels from `w.dim(0)` up to `mPadded` get zero weights.
+Tensor packWeights(const Tensor &w, int64_t ib, int64_t ob, bool depthwise,
+                   int64_t mPadded) {
+  int64_t m = mPadded, c = w.dim(1), kh = w.dim(2), kw = w.dim(3);
   int64_t cBlocks = depthwise ? 1 : c / ib, inner = depthwise ? 1 : ib;
   Tensor packed(ElementType::F32, {m / ob, cBlocks, kh, kw, inner, ob});
   const float *src = w.data<float>();
@@ -84,8 +182,11 @@ Tensor packWeights(const Tensor &w, int64_t ib, int64_t ob, bool depthwise) {
           for (int64_t i = 0; i < inner; ++i)
             for (int64_t o = 0; o < ob; ++o)
               dst[at++] =
-                  src[(((mb * ob + o) * c + cb * inner + i) * kh + ky) * kw +
-                      kx];
+                  mb * ob + o >= w.dim(0)
+                      ? 0.0f
+                      : src[(((mb * ob + o) * c + cb * inner + i) * kh + ky) *
+                                kw +
+                            kx];
   return packed;
 }
 
@@ -134,7 +235,7 @@ private:
   bool convertConv(Function &f, Node &conv);
   bool cancelTransform(Function &f, Node &n);
   bool moveIntoBlocked(Function &f, Node &n);
-  Value *blockedOperand(Function &f, Node &n, Value *v, int64_t block,
+  Value *blockedOperand(Function &f, Node &n, Value *v, const Blocked &first,
                         const TensorType &plain);
   Node *blockedPool(Function &f, Node &n, Value *x);
 
@@ -177,8 +278,26 @@ bool LayoutNCHWc::convertConv(Function &f, Node &conv) {
     // Vectors of 1-3 lanes: left to the plain Conv lowering.
     return false;
   }
+  // Channels padded to whole vectors; the padded lanes get zero weights and
+  // bias and are sliced off where the blocked region ends.
+  int64_t mPadded = mOut;
+  std::set<const Value *> seen;
+  if (group == 1 && shouldPad(mOut, ob, lanes_) &&
+      usesStayLaneLocal(conv.result(), seen)) {
+    mPadded = (mOut + lanes_ - 1) / lanes_ * lanes_;
+    ob = lanes_;
+  }
   Value *packed = createConstant(f, f.find(&conv),
-                                 packWeights(*wt, ib, ob, depthwise));
+                                 packWeights(*wt, ib, ob, depthwise, mPadded));
+  if (bias && mPadded != mOut) {
+    const Tensor &bt = *bias->constantValue();
+    if (bt.elementType() != ElementType::F32 || bt.numElements() != mOut)
+      return false;
+    Tensor padded(ElementType::F32, {mPadded});
+    std::fill_n(padded.data<float>(), mPadded, 0.0f);
+    std::copy_n(bt.data<float>(), mOut, padded.data<float>());
+    bias = createConstant(f, f.find(&conv), padded);
+  }
   Value *in = createTransform(f, &conv, x, 0, ib);
   Node *blocked = createInferred(
       f, &conv, OpKind::ConvNCHWc, {in, packed, bias},
@@ -187,7 +306,7 @@ bool LayoutNCHWc::convertConv(Function &f, Node &conv) {
        {"pads", std::vector<int64_t>{pads[0], pads[1], pads[2], pads[3]}},
        {"group", group}},
       conv.name());
-  Value *out = createTransform(f, &conv, blocked->result(), ob, 0);
+  Value *out = unblock(f, &conv, blocked->result(), ob, mOut);
   replaceNode(f, conv, {out});
   return true;
 }
@@ -198,39 +317,12 @@ bool LayoutNCHWc::cancelTransform(Function &f, Node &n) {
     return false;
   std::optional<int64_t> dst = parseLayoutBlock(n.getString("dst_layout"));
   Blocked b = blockedSource(n.operand(0));
-  if (!b.value || !dst || *dst == 0)
+  if (!b.value || b.padded || !dst || *dst == 0)
     return false;
   Value *v = b.block == *dst ? b.value
                              : createTransform(f, &n, b.value, b.block, *dst);
   replaceNode(f, n, {v});
   return true;
-}
-
-/// Ops that map each element to one element, whatever the layout.
-bool isUnaryElementwise(OpKind k) {
-  switch (k) {
-  case OpKind::Relu: case OpKind::Sigmoid: case OpKind::Tanh:
-  case OpKind::LeakyRelu: case OpKind::HardSigmoid: case OpKind::HardSwish:
-  case OpKind::Abs: case OpKind::Neg: case OpKind::Exp: case OpKind::Log:
-  case OpKind::Sqrt: case OpKind::Reciprocal: case OpKind::Erf:
-  case OpKind::Elu: case OpKind::Celu: case OpKind::Selu:
-  case OpKind::Softplus: case OpKind::Softsign: case OpKind::ThresholdedRelu:
-  case OpKind::Identity: case OpKind::Floor: case OpKind::Ceil:
-  case OpKind::Round: case OpKind::Sign:
-    return true;
-  default:
-    return false;
-  }
-}
-
-bool isBroadcastElementwise(OpKind k) {
-  switch (k) {
-  case OpKind::Add: case OpKind::Sub: case OpKind::Mul: case OpKind::Div:
-  case OpKind::Max: case OpKind::Min: case OpKind::Sum: case OpKind::Mean:
-    return true;
-  default:
-    return false;
-  }
 }
 
 /// Whether `t` holds one element (broadcasts the same in any layout).
@@ -253,28 +345,36 @@ const Tensor *perChannelConstant(const Value *v, const TensorType &plain) {
 }
 
 /// Whether elementwise operand `v` has a blocked form next to blocked
-/// operands of layout NCHW<block>c and NCHW type `plain`: a blocked value of
-/// the same type, a scalar constant, or a per-channel constant.
-bool canBlockOperand(Value *v, int64_t block, const TensorType &plain) {
+/// operand `first` of NCHW type `plain`: a blocked value of the same type
+/// and padding, a scalar constant, or a per-channel constant.
+bool canBlockOperand(Value *v, const Blocked &first, const TensorType &plain) {
   Blocked b = blockedSource(v);
   if (b.value)
-    return b.block == block && v->type() == plain;
+    return b.block == first.block && v->type() == plain &&
+           b.value->type() == first.value->type();
   return isScalarConstant(v) || perChannelConstant(v, plain);
 }
 
 /// The blocked form of an operand accepted by canBlockOperand; a per-channel
-/// constant is repacked as [1, C/b, 1, 1, b].
+/// constant is repacked as [1, C/b, 1, 1, b] (zeros in padded lanes).
 Value *LayoutNCHWc::blockedOperand(Function &f, Node &n, Value *v,
-                                   int64_t block, const TensorType &plain) {
+                                   const Blocked &first,
+                                   const TensorType &plain) {
   if (Blocked b = blockedSource(v); b.value)
     return b.value;
   if (isScalarConstant(v))
     return v;
   const Tensor *t = perChannelConstant(v, plain);
-  int64_t c = plain.dim(1).size();
+  int64_t c = plain.dim(1).size(), block = first.block;
+  int64_t blocks = first.value->type().dim(1).size();
   // Channel ch = cb * block + i keeps its offset: a reshape suffices.
-  return createConstant(f, f.find(&n),
-                        t->reshaped({1, c / block, 1, 1, block}));
+  if (blocks * block == c)
+    return createConstant(f, f.find(&n),
+                          t->reshaped({1, c / block, 1, 1, block}));
+  Tensor padded(t->elementType(), {1, blocks, 1, 1, block});
+  std::fill_n(padded.data<float>(), blocks * block, 0.0f);
+  std::copy_n(t->data<float>(), c, padded.data<float>());
+  return createConstant(f, f.find(&n), padded);
 }
 
 Node *LayoutNCHWc::blockedPool(Function &f, Node &n, Value *x) {
@@ -338,11 +438,11 @@ bool LayoutNCHWc::moveIntoBlocked(Function &f, Node &n) {
     if (n.result()->type() != plain)
       return false;
     for (Value *v : n.operands())
-      if (!v || !canBlockOperand(v, first.block, plain))
+      if (!v || !canBlockOperand(v, first, plain))
         return false;
     std::vector<Value *> ops;
     for (Value *v : n.operands())
-      ops.push_back(blockedOperand(f, n, v, first.block, plain));
+      ops.push_back(blockedOperand(f, n, v, first, plain));
     moved = createInferred(f, &n, k, ops, n.attrs(), n.name());
   } else if (k == OpKind::MaxPool || k == OpKind::AveragePool ||
              k == OpKind::LpPool) {
@@ -358,7 +458,8 @@ bool LayoutNCHWc::moveIntoBlocked(Function &f, Node &n) {
     std::vector<Value *> ops;
     for (Value *v : n.operands()) {
       Blocked b = v ? blockedSource(v) : Blocked();
-      if (!b.value || b.block != first.block || !isStaticF32(v->type(), 4))
+      if (!b.value || b.padded || b.block != first.block ||
+          !isStaticF32(v->type(), 4))
         return false;
       ops.push_back(b.value);
     }
@@ -374,7 +475,8 @@ bool LayoutNCHWc::moveIntoBlocked(Function &f, Node &n) {
   } else {
     return false;
   }
-  Value *out = createTransform(f, &n, moved->result(), first.block, 0);
+  Value *out = unblock(f, &n, moved->result(), first.block,
+                       n.result()->type().dim(1).size());
   replaceNode(f, n, {out});
   return true;
 }

@@ -405,3 +405,79 @@ TEST_CASE("layout-nchwc runs grouped convs blocked per group", "[layout]") {
   refineResultTypes(*ok);
   CHECK(ok->result()->type().str() == "f32[1,4,2,2,4]");
 }
+
+namespace {
+/// x[1,5,7,7] -> Conv(M) + bias -> Relu -> [+ Conv(M) of x] -> MaxPool ->
+/// GlobalAveragePool -> Flatten, and optionally a Conv consuming the first
+/// conv's output (which rules padding out).
+std::unique_ptr<Module> padNet(int64_t m, bool residual, bool convUser) {
+  auto mod = std::make_unique<Module>();
+  Function &f = mod->addFunction("main");
+  Value *x = f.addInput("x", TensorType(ElementType::F32,
+                                        std::vector<int64_t>{1, 5, 7, 7}));
+  Value *c = add(f, OpKind::Conv,
+                 {x, constant(f, {m, 5, 3, 3}, 1), constant(f, {m}, 2)},
+                 {{"pads", std::vector<int64_t>{1, 1, 1, 1}}});
+  Value *r = add(f, OpKind::Relu, {c});
+  if (residual)
+    r = add(f, OpKind::Add,
+            {r, add(f, OpKind::Conv, {x, constant(f, {m, 5, 1, 1}, 3)})});
+  r = add(f, OpKind::Mul, {r, constant(f, {1, m, 1, 1}, 4)});
+  Value *p = add(f, OpKind::MaxPool, {r},
+                 {{"kernel_shape", std::vector<int64_t>{2, 2}},
+                  {"strides", std::vector<int64_t>{2, 2}}});
+  Value *g = add(f, OpKind::GlobalAveragePool, {p});
+  std::vector<Value *> outs{add(f, OpKind::Flatten, {g})};
+  if (convUser)
+    outs.push_back(add(f, OpKind::Conv, {c, constant(f, {4, m, 1, 1}, 5)}));
+  f.setOutputs(outs);
+  return mod;
+}
+
+/// The output channels of the first ConvNCHWc in f.
+int64_t blockedChannels(const Function &f) {
+  for (const auto &n : f.nodes())
+    if (n->kind() == OpKind::ConvNCHWc) {
+      const TensorType &t = n->result()->type();
+      return t.dim(1).size() * t.dim(4).size();
+    }
+  return -1;
+}
+} // namespace
+
+TEST_CASE("layout-nchwc pads channels to whole vectors where it pays",
+          "[layout]") {
+  struct Case {
+    int64_t m;
+    int vectorBytes;
+    bool residual, convUser;
+    int64_t expected; // blocked channels
+  };
+  const Case cases[] = {
+      {100, 64, false, false, 112}, // b = 10 of 16 lanes -> 7 x 16
+      {100, 32, true, false, 104},  // b = 5 of 8 -> 13 x 8, residual Add
+      {17, 64, true, false, 32},    // prime: b = 1 otherwise
+      {24, 64, false, false, 24},   // b = 12 wastes what 32 would
+      {100, 64, false, true, 100},  // a Conv reads it: not padded
+  };
+  for (const Case &c : cases) {
+    INFO("M " << c.m << ", vectorBytes " << c.vectorBytes << ", residual "
+              << c.residual << ", conv user " << c.convUser);
+    std::unique_ptr<Module> m = padNet(c.m, c.residual, c.convUser);
+    std::vector<Tensor> in = randomInputs(m->main());
+    std::vector<Tensor> expected = Interpreter().run(m->main(), in);
+    runLayoutPass(*m, c.vectorBytes);
+    CHECK(countOps(m->main(), OpKind::Conv) == 0);
+    CHECK(blockedChannels(m->main()) == c.expected);
+    CHECK(countOps(m->main(), OpKind::Slice) ==
+          (c.expected != c.m ? 1u : 0u));
+    requireClose(Interpreter().run(m->main(), in), expected);
+    for (const char *target : {"loop-eval", "host"}) {
+      INFO(target);
+      CompileOptions options;
+      options.graphPipeline = "fuse";
+      auto compiled = CompiledModel::compile(*m, options, target);
+      requireClose(compiled->run(in), expected, 1e-4);
+    }
+  }
+}
