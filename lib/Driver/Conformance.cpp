@@ -17,7 +17,10 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <fcntl.h>
 #include <filesystem>
+#include <optional>
+#include <poll.h>
 #include <sstream>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -240,19 +243,27 @@ bool writeAll(int fd, const std::string &data) {
   return true;
 }
 
-// Runs the case in a child process that reports "<status> <seconds>\n<msg>"
+// A case running in a child process that reports "<status> <seconds>\n<msg>"
 // through a pipe, so a crash or hang fails only this case.
-CaseResult runIsolated(const ConformanceCase &c,
-                       const ConformanceOptions &options) {
+struct ChildCase {
+  pid_t pid = -1;
+  int fd = -1;
+  std::chrono::steady_clock::time_point start;
+  std::string data;
+};
+
+// Starts c in a child process; false if no process could be started.
+bool startIsolated(const ConformanceCase &c, const ConformanceOptions &options,
+                   ChildCase &child) {
   int fds[2];
-  if (::pipe(fds) != 0)
-    return runInProcess(c, options);
+  if (::pipe2(fds, O_CLOEXEC) != 0)
+    return false;
   std::fflush(nullptr);
   pid_t pid = ::fork();
   if (pid < 0) {
     ::close(fds[0]);
     ::close(fds[1]);
-    return runInProcess(c, options);
+    return false;
   }
   if (pid == 0) {
     ::close(fds[0]);
@@ -270,25 +281,38 @@ CaseResult runIsolated(const ConformanceCase &c,
     ::_exit(ok ? 0 : 3);
   }
   ::close(fds[1]);
-  auto start = std::chrono::steady_clock::now();
-  std::string data;
+  child.pid = pid;
+  child.fd = fds[0];
+  child.start = std::chrono::steady_clock::now();
+  child.data.clear();
+  return true;
+}
+
+// Reads what is available from the child's pipe; false at end of file.
+bool readChild(ChildCase &child) {
   char buf[4096];
   while (true) {
-    ssize_t n = ::read(fds[0], buf, sizeof buf);
+    ssize_t n = ::read(child.fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR)
       continue;
     if (n <= 0)
-      break;
-    data.append(buf, size_t(n));
+      return false;
+    child.data.append(buf, size_t(n));
+    return true;
   }
-  ::close(fds[0]);
+}
+
+// Waits for the child (its pipe is at end of file) and decodes its result.
+CaseResult finishIsolated(ChildCase &child, const ConformanceOptions &options) {
+  ::close(child.fd);
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  while (::waitpid(child.pid, &status, 0) < 0 && errno == EINTR) {
   }
+  const std::string &data = child.data;
   CaseResult r;
-  r.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-          .count();
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                            child.start)
+                  .count();
   if (WIFSIGNALED(status)) {
     int sig = WTERMSIG(status);
     r.status = CaseStatus::Fail;
@@ -316,11 +340,66 @@ CaseResult runIsolated(const ConformanceCase &c,
   return r;
 }
 
+CaseResult runIsolated(const ConformanceCase &c,
+                       const ConformanceOptions &options) {
+  ChildCase child;
+  if (!startIsolated(c, options, child))
+    return runInProcess(c, options);
+  while (readChild(child)) {
+  }
+  return finishIsolated(child, options);
+}
+
 } // namespace
 
 CaseResult runCase(const ConformanceCase &c,
                    const ConformanceOptions &options) {
   return options.isolate ? runIsolated(c, options) : runInProcess(c, options);
+}
+
+void runCases(const std::vector<ConformanceCase> &cases,
+              const ConformanceOptions &options, unsigned jobs,
+              const std::function<void(size_t, const CaseResult &)> &report) {
+  if (!options.isolate || jobs <= 1) {
+    for (size_t i = 0; i < cases.size(); ++i)
+      report(i, runCase(cases[i], options));
+    return;
+  }
+  std::vector<std::optional<CaseResult>> results(cases.size());
+  std::vector<std::pair<size_t, ChildCase>> running;
+  size_t next = 0, reported = 0;
+  while (reported < cases.size()) {
+    while (running.size() < jobs && next < cases.size()) {
+      ChildCase child;
+      if (startIsolated(cases[next], options, child))
+        running.emplace_back(next, std::move(child));
+      else
+        results[next] = runInProcess(cases[next], options);
+      ++next;
+    }
+    if (!running.empty()) {
+      std::vector<struct pollfd> fds;
+      for (const auto &r : running)
+        fds.push_back({r.second.fd, POLLIN, 0});
+      if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR)
+        fail("poll failed: {}", std::strerror(errno));
+      for (size_t k = fds.size(); k-- > 0;) {
+        if (!fds[k].revents)
+          continue;
+        auto &[index, child] = running[k];
+        if (readChild(child))
+          continue;
+        results[index] = finishIsolated(child, options);
+        running.erase(running.begin() + long(k));
+      }
+    }
+    // Results are reported in case order, each as soon as all before it are.
+    while (reported < cases.size() && results[reported]) {
+      report(reported, *results[reported]);
+      results[reported].reset();
+      ++reported;
+    }
+  }
 }
 
 std::string formatOpTable(const std::map<std::string, OpTally> &tally) {

@@ -7,12 +7,14 @@
 // first the integer and bool inputs, then also float inputs of at most 16
 // elements, as constants -- the way a user pins them with kilnc --bind --
 // and compiles once per data set. Larger float inputs (the data) always stay
-// run-time inputs.
+// run-time inputs. Cross targets (aarch64-linux-gnu) compile to an object
+// and run under qemu-user (CrossRunner.h); the binding is the same.
 //===----------------------------------------------------------------------===//
 
 #include "ConformanceData.h"
 
 #include "kiln/Driver/CompiledModel.h"
+#include "kiln/Driver/CrossRunner.h"
 #include "kiln/Driver/RandomInputs.h"
 #include "kiln/Interpreter/Interpreter.h"
 #include "kiln/Driver/Conformance.h"
@@ -20,6 +22,7 @@
 #include "kiln/IR/Verifier.h"
 
 #include <filesystem>
+#include <functional>
 
 namespace kiln {
 
@@ -46,11 +49,14 @@ bool shouldBind(const Tensor &t, Binding level) {
   return level == Binding::Parameters && t.numElements() <= 16;
 }
 
-std::unique_ptr<CompiledModel> compileCase(const std::string &modelPath,
-                                           const std::vector<Tensor> &inputs,
-                                           Binding level,
-                                           const ConformanceOptions &options,
-                                           std::unique_ptr<Module> &module) {
+// A compiled case: runs inputs in signature order, returns the outputs.
+using CaseProgram =
+    std::function<std::vector<Tensor>(const std::vector<Tensor> &)>;
+
+CaseProgram compileCase(const std::string &modelPath,
+                        const std::vector<Tensor> &inputs, Binding level,
+                        const ConformanceOptions &options,
+                        std::unique_ptr<Module> &module) {
   module = importOnnxFile(modelPath);
   verify(*module);
   Function &f = module->main();
@@ -67,14 +73,28 @@ std::unique_ptr<CompiledModel> compileCase(const std::string &modelPath,
       v->setType(TensorType(inputs[i].elementType(), inputs[i].shape()));
     }
   }
-  return CompiledModel::compile(*module, co, options.target);
+  if (isCompiledTarget(options.target)) {
+    std::shared_ptr<CompiledModel> cm =
+        CompiledModel::compile(*module, co, options.target);
+    return [cm](const std::vector<Tensor> &in) { return cm->run(in); };
+  }
+  cpu::CpuTargetOptions cpuOptions;
+  cpuOptions.triple = options.target;
+  cpuOptions.cpu = options.cpu;
+  cpuOptions.features = options.features;
+  // kilnc's LLVM level for -O3, else the host JIT's (-O2).
+  cpuOptions.optLevel = options.optLevel == 3 ? 3 : 2;
+  std::shared_ptr<CrossModel> xm = CrossModel::compile(
+      *module, co, findCrossToolchain(options.target, options.crossRoot),
+      cpuOptions, options.workDir);
+  return [xm](const std::vector<Tensor> &in) { return xm->run(in); };
 }
 
 } // namespace
 
 void runCompiledCase(const ConformanceCase &c,
                      const ConformanceOptions &options) {
-  check(options.target == "loop-eval" || options.target == "host",
+  check(isCompiledTarget(options.target) || isCrossLinuxTriple(options.target),
         "unknown target '{}'", options.target);
   std::string modelPath = (fs::path(c.dir) / "model.onnx").string();
   OnnxModelSummary summary = summarizeOnnxModel(modelPath);
@@ -84,7 +104,7 @@ void runCompiledCase(const ConformanceCase &c,
   std::vector<std::string> sets = dataSetDirs(c.dir);
   check(!sets.empty(), "no test_data_set_* folder");
   std::unique_ptr<Module> module;
-  std::unique_ptr<CompiledModel> cc;
+  CaseProgram cc;
   Binding level = Binding::None;
   for (const std::string &set : sets) {
     std::string setName = fs::path(set).filename().string();
@@ -125,7 +145,7 @@ void runCompiledCase(const ConformanceCase &c,
     for (size_t i = 0; i < f0.inputs().size(); ++i)
       if (!shouldBind(bound[i], level))
         runInputs.push_back(bound[i]);
-    std::vector<Tensor> actual = cc->run(runInputs);
+    std::vector<Tensor> actual = cc(runInputs);
     if (options.differential) {
       for (size_t k = 0; k < actual.size(); ++k) {
         CompareResult cmp = compareTensors(actual[k], reference.at(k),

@@ -4,6 +4,7 @@
 //===----------------------------------------------------------------------===//
 #include "kiln/Driver/CaseLists.h"
 #include "kiln/Driver/Conformance.h"
+#include "kiln/Driver/CrossRunner.h"
 #include "kiln/Driver/ModelLoader.h"
 #include "kiln/Driver/TestData.h"
 #include "kiln/Driver/ToolMain.h"
@@ -31,13 +32,29 @@ static cl::list<std::string>
                        "pytorch-converted, pytorch-operator and simple under "
                        "/usr/share/libonnx-testdata/data)"),
               cl::cat(confCategory));
-static cl::opt<std::string> target("target",
-                                   cl::desc("Execution target: 'interp' (the "
-                                            "reference interpreter), "
-                                            "'loop-eval' (lowered, run by the "
-                                            "loop IR evaluator) or 'host' "
-                                            "(compiled, JIT-run)"),
-                                   cl::init("interp"), cl::cat(confCategory));
+static cl::opt<std::string> target(
+    "target",
+    cl::desc("Execution target: 'interp' (the reference interpreter), "
+             "'loop-eval' (lowered, run by the loop IR evaluator), 'host' "
+             "(compiled, JIT-run) or a cross Linux triple such as "
+             "'aarch64-linux-gnu' (compiled to an object, linked with "
+             "<triple>-gcc, run under qemu-user)"),
+    cl::init("interp"), cl::cat(confCategory));
+static cl::opt<std::string>
+    crossDir("cross-dir",
+             cl::desc("Cross targets: folder holding <triple>/"
+                      "libKilnRuntime.a and <triple>/kiln-cross-driver.o "
+                      "(default: $KILN_CROSS_DIR, else <build>/cross)"),
+             cl::value_desc("DIR"), cl::cat(confCategory));
+static cl::opt<std::string> mcpu("mcpu",
+                                 cl::desc("Cross targets: target CPU, as "
+                                          "kilnc --mcpu (default: generic)"),
+                                 cl::cat(confCategory));
+static cl::opt<std::string>
+    mattr("mattr",
+          cl::desc("Cross targets: target features, as kilnc --mattr "
+                   "(e.g. +dotprod)"),
+          cl::cat(confCategory));
 static cl::opt<bool> differential(
     "differential",
     cl::desc("With --target=host or loop-eval: compare compiled outputs with "
@@ -98,6 +115,11 @@ static cl::opt<unsigned> memoryLimit(
     cl::desc("Per-case address-space limit in MiB (default 8192; 0 = none; "
              "ignored in sanitizer builds)"),
     cl::init(8192), cl::cat(confCategory));
+static cl::opt<unsigned>
+    jobs("j",
+         cl::desc("Run N cases at a time, each in its own process (default "
+                  "1); the case lines stay in order"),
+         cl::value_desc("N"), cl::Prefix, cl::init(1), cl::cat(confCategory));
 static cl::opt<bool>
     noFork("no-fork",
            cl::desc("Run cases in this process (for debuggers; a crash "
@@ -145,10 +167,24 @@ static std::string oneLine(const std::string &message) {
 }
 
 static int conformanceMain() {
-  check(target == "interp" || target == "loop-eval" || target == "host",
+  bool cross = isCrossLinuxTriple(target);
+  check(target == "interp" || target == "loop-eval" || target == "host" ||
+            cross,
         "unknown target '{}' (kiln-conformance supports: interp, loop-eval, "
-        "host)",
+        "host and cross Linux triples such as aarch64-linux-gnu)",
         std::string(target));
+  check(cross || (mcpu.empty() && mattr.empty() && crossDir.empty()),
+        "--mcpu, --mattr and --cross-dir are for cross targets (such as "
+        "--target=aarch64-linux-gnu)");
+  // Missing cross tools and bad CPUs are reported once, before any case.
+  if (cross) {
+    findCrossToolchain(target, crossDir);
+    cpu::CpuTargetOptions cpuOptions;
+    cpuOptions.triple = target;
+    cpuOptions.cpu = mcpu;
+    cpuOptions.features = mattr;
+    cpu::CpuTarget validated(cpuOptions); // throws for an unknown CPU
+  }
   check(relTol >= 0 && absTol >= 0, "tolerances must not be negative");
   std::optional<std::regex> filterRegex;
   if (!filter.empty()) {
@@ -203,11 +239,25 @@ static int conformanceMain() {
   check(optLevel <= 3, "unknown optimization level -O{} (expected 0-3)",
         unsigned(optLevel));
   options.graphPipeline = tools::graphPipelineFromFlags(optLevel);
+  options.optLevel = optLevel;
+  options.cpu = mcpu;
+  options.features = mattr;
+  options.crossRoot = crossDir;
+  // Cross cases build in folders under one per-run folder, removed at the
+  // end even if a case's process was killed before cleaning up.
+  std::optional<TempDir> workDir;
+  if (cross) {
+    workDir.emplace("kiln-conformance");
+    options.workDir = workDir->path();
+  }
   options.passDifferential = passDifferential;
   check(!passDifferential || target == "interp",
         "--pass-differential runs the interpreter; it takes no --target={}",
         std::string(target));
   options.isolate = !noFork;
+  check(jobs >= 1, "-j{} must be at least 1", unsigned(jobs));
+  check(jobs == 1 || !noFork, "-j{} runs cases in child processes; it cannot "
+        "be combined with --no-fork", unsigned(jobs));
   options.timeoutSeconds = timeout;
   options.memoryLimitMB = sanitized ? 0 : memoryLimit;
 
@@ -215,16 +265,19 @@ static int conformanceMain() {
   std::set<std::string> passing, ran;
   std::map<std::string, OpTally> tally;
   std::set<const Exclusion *> usedExclusions;
-  for (const ConformanceCase &c : cases) {
-    ran.insert(c.name);
-    CaseResult r;
-    if (const Exclusion *e = findExclusion(exclusions, c.name)) {
+  // Excluded cases are reported without running, in their place.
+  std::vector<ConformanceCase> toRun;
+  std::vector<size_t> runIndex; // position in `cases` of toRun[i]
+  for (size_t i = 0; i < cases.size(); ++i) {
+    if (const Exclusion *e = findExclusion(exclusions, cases[i].name)) {
       usedExclusions.insert(e);
-      r.status = CaseStatus::Unsupported;
-      r.message = e->reason;
-    } else {
-      r = runCase(c, options);
+      continue;
     }
+    toRun.push_back(cases[i]);
+    runIndex.push_back(i);
+  }
+  auto record = [&](const ConformanceCase &c, const CaseResult &r) {
+    ran.insert(c.name);
     std::string line = std::string(toString(r.status)) + " " + c.name;
     if (r.status != CaseStatus::Pass)
       line += ": " + oneLine(r.message);
@@ -235,7 +288,7 @@ static int conformanceMain() {
     case CaseStatus::Pass:
       ++passed;
       passing.insert(c.name);
-      continue;
+      return;
     case CaseStatus::Fail:
       ++failed;
       break;
@@ -254,7 +307,21 @@ static int conformanceMain() {
         (r.status == CaseStatus::Fail ? t.failed : t.unsupported)++;
       }
     }
-  }
+  };
+  size_t nextCase = 0;
+  auto recordExcludedUpTo = [&](size_t end) {
+    for (; nextCase < end; ++nextCase) {
+      CaseResult r;
+      r.status = CaseStatus::Unsupported;
+      r.message = findExclusion(exclusions, cases[nextCase].name)->reason;
+      record(cases[nextCase], r);
+    }
+  };
+  runCases(toRun, options, jobs, [&](size_t i, const CaseResult &r) {
+    recordExcludedUpTo(runIndex[i]);
+    record(cases[nextCase++], r);
+  });
+  recordExcludedUpTo(cases.size());
 
   if (table)
     std::cout << "\n" << formatOpTable(tally) << "\n";

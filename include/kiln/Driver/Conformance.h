@@ -7,6 +7,7 @@
 
 #include "kiln/Driver/TensorCompare.h"
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -35,8 +36,17 @@ struct CaseResult {
 
 struct ConformanceOptions {
   /// "interp" (reference interpreter), "loop-eval" (lowered to loop IR and
-  /// run by the loop IR evaluator) or "host" (compiled and JIT-run).
+  /// run by the loop IR evaluator), "host" (compiled and JIT-run) or a cross
+  /// Linux triple such as "aarch64-linux-gnu" (compiled to an object, linked
+  /// and run under qemu-user; see CrossRunner.h).
   std::string target = "interp";
+  /// Cross targets: CPU and features (kilnc's --mcpu/--mattr), the -O level
+  /// (3 selects LLVM -O3, else -O2 as for host), the root of the cross
+  /// runtimes (empty: defaultCrossRoot()) and where the per-case temporary
+  /// folders go (empty: the system's temporary folder).
+  std::string cpu, features;
+  unsigned optLevel = 0;
+  std::string crossRoot, workDir;
   /// Compiled targets only: instead of the reference outputs, compare with
   /// the interpreter on the first data set with its float inputs replaced
   /// by random values from `seed` (integer and bool inputs, which are often
@@ -67,12 +77,19 @@ struct ConformanceOptions {
 };
 
 /// Runs the data sets of a case through compiled code (options.target is
-/// "loop-eval" or "host"); throws kiln::Error on a mismatch.
+/// "loop-eval", "host" or a cross triple); throws kiln::Error on a mismatch.
 void runCompiledCase(const ConformanceCase &c,
                      const ConformanceOptions &options);
 
 /// Runs one case; never throws.
 CaseResult runCase(const ConformanceCase &c, const ConformanceOptions &options);
+
+/// Runs all cases, up to `jobs` child processes at a time (one at a time
+/// without options.isolate), and calls report(i, result) for case i in
+/// index order, each as soon as it and every case before it have finished.
+void runCases(const std::vector<ConformanceCase> &cases,
+              const ConformanceOptions &options, unsigned jobs,
+              const std::function<void(size_t, const CaseResult &)> &report);
 
 /// UNSUPPORTED for messages about unsupported operators/types, missing
 /// kernels or missing type inference; FAIL otherwise.
