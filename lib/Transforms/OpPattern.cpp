@@ -93,6 +93,7 @@ OpPattern kindPattern(OpKind kind) {
   case OpKind::Mean:
   case OpKind::Where:
   case OpKind::Cast:
+  case OpKind::Requantize:
     return OpPattern::ElemWise;
 
   case OpKind::Reshape:
@@ -129,6 +130,10 @@ OpPattern kindPattern(OpKind kind) {
   case OpKind::GlobalAveragePool:
   case OpKind::GlobalMaxPool:
   case OpKind::GlobalLpPool:
+  // The integer run path: i32 accumulators with a bias Add and Requantize
+  // as their epilogue.
+  case OpKind::ConvInteger:
+  case OpKind::MatMulInteger:
     return OpPattern::OutEWiseFusable;
 
   default:
