@@ -134,12 +134,14 @@ Value *KernelEmitter::emitBinary(const BinaryNode *n) {
     return emitIntDiv(n->op, a, c, n);
   case BinaryOp::Mod:
     if (fl)
-      return roundTo(b_.CreateFRem(a, c), t);
+      return roundTo(math_.bareMetal ? emitLibmCall("fmod", {a, c}, t)
+                                     : b_.CreateFRem(a, c),
+                     t);
     return emitIntDiv(n->op, a, c, n);
   case BinaryOp::FloorDiv:
   case BinaryOp::FloorMod:
     if (fl) {
-      Value *q = b_.CreateUnaryIntrinsic(llvm::Intrinsic::floor, b_.CreateFDiv(a, c));
+      Value *q = emitFloor(b_.CreateFDiv(a, c));
       if (n->op == BinaryOp::FloorDiv)
         return roundTo(q, t);
       return roundTo(b_.CreateFSub(a, b_.CreateFMul(q, c)), t);
@@ -256,14 +258,19 @@ Value *KernelEmitter::emitShift(BinaryOp op, Value *a, Value *c, DType t) {
 Value *KernelEmitter::emitLibmCall(const std::string &name,
                                    std::vector<Value *> args, DType t) {
   bool isDouble = t.elem == ElementType::F64;
-  std::string sym = isDouble ? name : name + "f";
+  std::string sym = (math_.bareMetal ? "kiln_" : "") + name;
+  if (!isDouble)
+    sym += "f";
   Type *st = scalarRegType(t.elem);
   std::vector<Type *> params(args.size(), st);
   FunctionCallee callee =
       module_.getOrInsertFunction(sym, FunctionType::get(st, params, false));
   if (auto *f = dyn_cast<Function>(callee.getCallee())) {
     f->setDoesNotThrow();
-    f->setOnlyAccessesInaccessibleMemory(); // errno only
+    if (math_.bareMetal)
+      f->setDoesNotAccessMemory(); // the runtime's math has no errno
+    else
+      f->setOnlyAccessesInaccessibleMemory(); // errno only
   }
   if (t.lanes == 1)
     return b_.CreateCall(callee, args);
@@ -276,6 +283,43 @@ Value *KernelEmitter::emitLibmCall(const std::string &name,
     result = b_.CreateInsertElement(result, b_.CreateCall(callee, lane), uint64_t(l));
   }
   return result;
+}
+
+Value *KernelEmitter::emitFloor(Value *x) {
+  if (math_.bareMetal)
+    if (Value *v = emitInlineRounding(b_, loop::Intrinsic::Floor, x))
+      return v;
+  return b_.CreateUnaryIntrinsic(llvm::Intrinsic::floor, x);
+}
+
+// LLVM lowers llvm.exp, llvm.floor, frem, ... to libm calls where the target
+// has no instruction (on Cortex-M even floorf), so bare metal avoids them.
+Value *KernelEmitter::emitBareMetalCall(loop::Intrinsic fn,
+                                        const std::string &name,
+                                        const std::vector<Value *> &args,
+                                        DType t) {
+  bool isDouble = t.elem == ElementType::F64;
+  if (!isDouble)
+    if (Value *v = emitInlineMath(b_, fn, args[0])) // f32 exp, log, tanh
+      return v;
+  if (Value *v = emitInlineRounding(b_, fn, args[0]))
+    return v;
+  switch (fn) {
+  case loop::Intrinsic::Exp:
+  case loop::Intrinsic::Log:
+  case loop::Intrinsic::Tanh:
+  case loop::Intrinsic::Sin:
+  case loop::Intrinsic::Cos:
+  case loop::Intrinsic::Pow:
+  case loop::Intrinsic::Fmod:
+    return emitLibmCall(name, args, t);
+  case loop::Intrinsic::Sqrt:
+    if (!(isDouble ? math_.sqrtF64 : math_.sqrtF32))
+      return emitLibmCall(name, args, t);
+    return nullptr;
+  default:
+    return nullptr; // fabs, isnan, isinf: bit operations; the rest are calls
+  }
 }
 
 Value *KernelEmitter::emitCall(const CallNode *n) {
@@ -295,6 +339,9 @@ Value *KernelEmitter::emitCall(const CallNode *n) {
   // Vector exp/log/tanh inline (VectorMath.cpp) rather than libm per lane.
   if (at.lanes > 1 && at.elem != ElementType::F64 && !options_.libmMath)
     if (Value *v = emitInlineMath(b_, *in, x))
+      return roundTo(v, at);
+  if (math_.bareMetal)
+    if (Value *v = emitBareMetalCall(*in, n->name, args, at))
       return roundTo(v, at);
   auto unaryIntr = [&](llvm::Intrinsic::ID id) {
     return roundTo(b_.CreateUnaryIntrinsic(id, x), at);

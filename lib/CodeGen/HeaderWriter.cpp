@@ -201,6 +201,15 @@ public:
     out += fmt::format("#define {}_ARENA_SIZE {}\n", NAME,
                        intLiteral(std::max<int64_t>(p.arenaSize, 0)));
     out += fmt::format("#define {}_ARENA_ALIGN 64\n", NAME);
+    if (!o.arenaSection.empty()) {
+      out += "/* " + name + ".o defines the arena itself (" + NAME +
+             "_ARENA_SIZE bytes, 64-byte aligned,\n * zero-filled) in this "
+             "linker section: pass " + name + "_arena to " + name +
+             "_run. */\n";
+      out += fmt::format("#define {}_ARENA_SECTION {}\n", NAME,
+                         cString(o.arenaSection));
+      out += fmt::format("extern unsigned char {}_arena[];\n", name);
+    }
     if (o.weightsSeparate) {
       out += "/* The weights blob: load the file into 64-byte-aligned memory "
              "and pass it\n * as the `weights` argument of " +

@@ -5,6 +5,8 @@
 #ifndef KILN_LIB_CODEGEN_KERNELEMITTER_H
 #define KILN_LIB_CODEGEN_KERNELEMITTER_H
 
+#include "BareMetalMath.h"
+
 #include "kiln/CodeGen/LLVMCodeGen.h"
 #include "kiln/LoopIR/PrimFunc.h"
 
@@ -51,8 +53,16 @@ private:
   llvm::Value *emitShift(loop::BinaryOp op, llvm::Value *a, llvm::Value *b,
                          loop::DType t);
   llvm::Value *emitCall(const loop::CallNode *n);
+  /// Calls libm's `name` (f32: `name`f) per lane; on bare metal the
+  /// runtime's kiln_`name` instead.
   llvm::Value *emitLibmCall(const std::string &name,
                             std::vector<llvm::Value *> args, loop::DType t);
+  /// Bare metal only: inline or kiln_* forms of calls that would otherwise
+  /// reach libm; null where the generic lowering is libm-free already.
+  llvm::Value *emitBareMetalCall(loop::Intrinsic fn, const std::string &name,
+                                 const std::vector<llvm::Value *> &args,
+                                 loop::DType t);
+  llvm::Value *emitFloor(llvm::Value *x);
   llvm::Value *emitLoad(const loop::LoadNode *n);
 
   // Memory access (Memory.cpp).
@@ -89,6 +99,7 @@ private:
   llvm::Module &module_;
   llvm::LLVMContext &ctx_;
   const CodeGenOptions &options_;
+  MathTarget math_;
   llvm::IRBuilder<> b_;
 
   // Per-function state; saved and restored around outlined loop bodies.

@@ -32,6 +32,7 @@ void checkConstant(const ProgramTensor &t) {
 } // namespace
 
 std::string entryName(const Program &program) { return program.name + "_run"; }
+std::string arenaName(const Program &program) { return program.name + "_arena"; }
 
 WeightsBlob buildWeightsBlob(const Program &program) {
   WeightsBlob blob;
@@ -59,6 +60,8 @@ public:
     check(!p_.name.empty(), "the program needs a name");
     check(p_.arenaSize >= 0, "negative arena size");
     checkCalls();
+    if (!opts_.arenaSection.empty())
+      emitArena();
     KernelEmitter kernels(m_, opts_);
     std::vector<Function *> fns;
     for (const PrimFunc &f : p_.funcs)
@@ -110,6 +113,27 @@ private:
               "tensor '{}' has no signature position", t.name);
       }
     }
+  }
+
+  // Zero-initialized and placed through the "bss-section" attribute (what
+  // clang's `#pragma clang section bss=` sets), so the section is NOBITS like
+  // .bss and costs no flash; an explicit section would make it PROGBITS. At
+  // least one byte, so the symbol always exists.
+  void emitArena() {
+    const std::string &section = opts_.arenaSection;
+    check(section.find_first_of(std::string("\"\\\0\n", 4)) ==
+              std::string::npos,
+          "invalid linker section name '{}'", section);
+    std::string sym = arenaName(p_);
+    for (const PrimFunc &f : p_.funcs)
+      check(p_.name + "_" + f.name != sym,
+            "kernel '{}' has the arena's symbol '{}'", f.name, sym);
+    auto *type = ArrayType::get(b_.getInt8Ty(),
+                                uint64_t(std::max<int64_t>(p_.arenaSize, 1)));
+    auto *g = new GlobalVariable(m_, type, false, GlobalValue::ExternalLinkage,
+                                 ConstantAggregateZero::get(type), sym);
+    g->setAlignment(Align(kArenaAlignment));
+    g->addAttribute("bss-section", section);
   }
 
   Value *constantAddress(size_t id, Value *weights) {

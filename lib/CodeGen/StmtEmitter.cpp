@@ -20,7 +20,7 @@ using namespace kiln::loop;
 
 KernelEmitter::KernelEmitter(Module &module, const CodeGenOptions &options)
     : module_(module), ctx_(module.getContext()), options_(options),
-      b_(module.getContext()) {}
+      math_(mathTarget(module, options)), b_(module.getContext()) {}
 
 void KernelEmitter::addAttributes(Function *f) const {
   f->addFnAttr(Attribute::NoUnwind);

@@ -87,6 +87,11 @@ static cl::opt<std::string>
     weightsSection("weights-section",
                    cl::desc("Linker section for embedded weights"),
                    cl::cat(kilncCategory));
+static cl::opt<std::string> arenaSection(
+    "arena-section",
+    cl::desc("Define the arena in the object as <name>_arena (zero-filled, "
+             "64-byte aligned) in this linker section; the header declares it"),
+    cl::value_desc("section"), cl::cat(kilncCategory));
 static cl::opt<bool> noSchedule("no-schedule",
                                 cl::desc("Skip the default loop schedule "
                                          "(no vectorization or threads)"),
@@ -134,6 +139,11 @@ static int kilncMain() {
   check(weights == "embedded" || weights == "separate",
         "unknown --weights={} (expected embedded or separate)",
         std::string(weights));
+  for (const std::string *section : {&weightsSection.getValue(),
+                                     &arenaSection.getValue()})
+    check(section->find_first_of(std::string("\"\\\0\n", 4)) ==
+              std::string::npos,
+          "invalid linker section name '{}'", *section);
   check(optLevel <= 3, "unknown optimization level -O{} (expected 0-3)",
         unsigned(optLevel));
 
@@ -199,8 +209,10 @@ static int kilncMain() {
   codegen::CodeGenOptions cg;
   cg.weightsSeparate = weights == "separate";
   cg.weightsSection = weightsSection;
+  cg.arenaSection = arenaSection;
   codegen::HeaderOptions ho;
   ho.name = name;
+  ho.arenaSection = arenaSection;
   codegen::WeightsBlob blob = codegen::buildWeightsBlob(p);
   if (cg.weightsSeparate) {
     ho.weightsSeparate = true;

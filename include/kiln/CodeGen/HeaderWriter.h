@@ -21,6 +21,9 @@ struct HeaderOptions {
   bool weightsSeparate = false;
   std::string weightsFile; // file name written into NAME_WEIGHTS_FILE
   int64_t weightsSize = 0; // bytes of that file
+  /// Non-empty: the object defines `<name>_arena` in this linker section
+  /// (kilnc --arena-section), which the header declares.
+  std::string arenaSection;
 };
 
 /// The text of <name>.h for program p (see docs/abi.md). Throws kiln::Error

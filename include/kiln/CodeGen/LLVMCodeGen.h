@@ -23,7 +23,9 @@ struct CodeGenOptions {
   bool weightsSeparate = false;
   /// Linker section of embedded constants; empty keeps .rodata.
   std::string weightsSection;
-  /// Linker section the header writer may give the arena (recorded only).
+  /// Non-empty: the object defines `<program>_arena`, a zero-initialized
+  /// (NOBITS), 64-byte-aligned global of the arena's size, in this linker
+  /// section, so firmware can place the arena in a chosen RAM bank.
   std::string arenaSection;
   /// Attributes put on every generated function, e.g. {"target-cpu",
   /// "haswell"}; set by the target layer.
@@ -36,6 +38,8 @@ struct CodeGenOptions {
 
 /// The entry point's symbol: "<program>_run".
 std::string entryName(const loop::Program &program);
+/// The arena's symbol with CodeGenOptions::arenaSection: "<program>_arena".
+std::string arenaName(const loop::Program &program);
 
 /// Adds the kernels and entry point of `program` to `module`, whose target
 /// triple and data layout must already be set. Throws kiln::Error on loop IR

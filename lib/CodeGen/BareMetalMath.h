@@ -1,0 +1,39 @@
+//===- BareMetalMath.h - math without libm for targets with no OS -*- C++ -*-===//
+// Private to KilnCodeGen: on bare-metal triples (OS "none") the object must
+// not reference libm, so math is inlined or calls the runtime's kiln_* math.
+//===----------------------------------------------------------------------===//
+#ifndef KILN_LIB_CODEGEN_BAREMETALMATH_H
+#define KILN_LIB_CODEGEN_BAREMETALMATH_H
+
+#include "kiln/CodeGen/LLVMCodeGen.h"
+#include "kiln/LoopIR/Expr.h"
+
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Module.h>
+
+namespace kiln::codegen {
+
+/// What a module's target offers for math (see docs/codegen.md, "Targets").
+struct MathTarget {
+  /// No OS (triple OS "none"): no libm; calls go to the runtime's
+  /// kiln_<fn> / kiln_<fn>f (runtime/src/math.c).
+  bool bareMetal = false;
+  /// The FPU has a square-root instruction for f32 / f64, so llvm.sqrt
+  /// becomes an instruction rather than a call to sqrtf/sqrt.
+  bool sqrtF32 = false;
+  bool sqrtF64 = false;
+};
+
+/// Reads the module's triple and the target-cpu/target-features of
+/// options.functionAttributes.
+MathTarget mathTarget(const llvm::Module &module, const CodeGenOptions &options);
+
+/// floor, ceil, trunc and round (half to even) of float/double scalars or
+/// vectors with integer conversions and compares only, so targets without
+/// rounding instructions need no libm; null for other functions or types.
+llvm::Value *emitInlineRounding(llvm::IRBuilder<> &b, loop::Intrinsic fn,
+                                llvm::Value *x);
+
+} // namespace kiln::codegen
+
+#endif
