@@ -21,6 +21,9 @@ static bool isFoldable(const Node &node) {
   case OpKind::If:
   case OpKind::Loop:
   case OpKind::Scan:
+  // DequantizeLinear of an 8-bit constant weight must reach qdq-to-integer
+  // intact; fold-constants folds what that pass leaves.
+  case OpKind::DequantizeLinear:
     return false;
   default:
     return hasKernel(node.kind());

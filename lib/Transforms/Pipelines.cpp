@@ -1,7 +1,9 @@
 //===- Pipelines.cpp - the default graph pipelines of -O0..-O3 ------------===//
 // docs/passes.md explains each level. Folding runs again after passes that
 // create constant subgraphs (BN folding, layout's weight packing), and DCE
-// before fusion so groups never include dead nodes.
+// before fusion so groups never include dead nodes. qdq-to-integer runs
+// before the first fold-constants, which would fold DequantizeLinear of
+// constant 8-bit weights into float weights.
 //===----------------------------------------------------------------------===//
 
 #include "kiln/Support/Error.h"
@@ -14,14 +16,14 @@ std::string defaultGraphPipeline(unsigned optLevel) {
   case 0:
     return "";
   case 1:
-    return "fold-shapes,fold-constants,simplify,cse,dce";
+    return "fold-shapes,qdq-to-integer,fold-constants,simplify,cse,dce";
   case 2:
-    return "fold-shapes,fold-constants,simplify,cse,fold-batchnorm,"
-           "fold-constants,simplify,pack-gemm-weights,dce,fuse";
+    return "fold-shapes,qdq-to-integer,fold-constants,simplify,cse,"
+           "fold-batchnorm,fold-constants,simplify,pack-gemm-weights,dce,fuse";
   case 3:
-    return "fold-shapes,fold-constants,simplify,cse,fold-batchnorm,"
-           "fold-constants,simplify,layout-nchwc,fold-constants,simplify,cse,"
-           "pack-gemm-weights,dce,fuse";
+    return "fold-shapes,qdq-to-integer,fold-constants,simplify,cse,"
+           "fold-batchnorm,fold-constants,simplify,layout-nchwc,fold-constants,"
+           "simplify,cse,pack-gemm-weights,dce,fuse";
   }
   fail("unknown optimization level -O{} (expected 0-3)", optLevel);
 }

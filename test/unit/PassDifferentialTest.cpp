@@ -183,7 +183,10 @@ TEST_CASE("graph passes preserve semantics on random graphs",
   SUCCEED(summary);
   for (const std::string &s : subjects) {
     INFO(s);
-    CHECK(changed[s] > 0);
+    // Random graphs are float: qdq-to-integer has nothing to rewrite there
+    // (QdqToIntegerTest checks it on quantized graphs).
+    if (s != "qdq-to-integer")
+      CHECK(changed[s] > 0);
   }
   const std::pair<const char *, const char *> expectedCounters[] = {
       {"fold-batchnorm", "batchnorms folded"},

@@ -13,6 +13,7 @@
 #include "kiln/Interpreter/Interpreter.h"
 
 #include "../common/PassFlags.h"
+#include "../common/QuantizeFlags.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/raw_ostream.h"
@@ -99,6 +100,11 @@ static cl::opt<int> optLevel(
 
 static const char *const toolName = "kiln-run";
 
+static tools::QuantizeFlags &quantizeFlags() {
+  static tools::QuantizeFlags flags(runCategory);
+  return flags;
+}
+
 static std::pair<std::string, std::string> splitBinding(const std::string &s,
                                                         const char *flag) {
   size_t eq = s.find('=');
@@ -172,6 +178,8 @@ static int runMain() {
   LoadOptions loadOptions;
   loadOptions.inputShapes = parseInputShapes(inputShapes);
   std::unique_ptr<Module> module = loadModel(modelPath, loadOptions);
+  if (std::optional<PostTrainingOptions> q = quantizeFlags().options())
+    quantizeModel(*module, *q);
   const Function &f = module->main();
   size_t numInputs = f.inputs().size();
 
@@ -305,6 +313,7 @@ static int runMain() {
 
 int main(int argc, char **argv) {
   tools::registerPassFlags(runCategory);
+  quantizeFlags();
   cl::HideUnrelatedOptions(runCategory);
   cl::SetVersionPrinter([](llvm::raw_ostream &os) {
     os << "kiln-run (Kiln) " KILN_VERSION "\n";

@@ -14,6 +14,7 @@
 #include "kiln/LoopIR/Printer.h"
 
 #include "../common/PassFlags.h"
+#include "../common/QuantizeFlags.h"
 
 #include "llvm/ADT/Statistic.h"
 #include "llvm/Support/CommandLine.h"
@@ -22,6 +23,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 using namespace kiln;
 namespace cl = llvm::cl;
@@ -97,6 +99,11 @@ static cl::opt<bool> noSchedule("no-schedule",
                                          "(no vectorization or threads)"),
                                 cl::cat(kilncCategory));
 
+static tools::QuantizeFlags &quantizeFlags() {
+  static tools::QuantizeFlags flags(kilncCategory);
+  return flags;
+}
+
 static std::string cIdentifier(std::string s) {
   for (char &c : s)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_')
@@ -146,6 +153,7 @@ static int kilncMain() {
           "invalid linker section name '{}'", *section);
   check(optLevel <= 3, "unknown optimization level -O{} (expected 0-3)",
         unsigned(optLevel));
+  std::optional<PostTrainingOptions> quantize = quantizeFlags().options();
 
   std::string name = modelName.empty()
                          ? cIdentifier(fs::path(std::string(modelPath))
@@ -184,6 +192,19 @@ static int kilncMain() {
           "malformed --bind={} (expected NAME=FILE)", b);
     options.boundInputs[b.substr(0, eq)] =
         readNamedTensorFile(b.substr(eq + 1)).tensor;
+  }
+  if (quantize) {
+    // Calibration runs the model with the inputs it will be compiled with.
+    bindInputsAsConstants(module->main(), options.boundInputs);
+    options.boundInputs.clear();
+    QuantizeSummary q = quantizeModel(*module, *quantize);
+    if (llvm::AreStatisticsEnabled())
+      std::cerr << fmt::format(
+          "kilnc: quantized {} ops ({} with a folded activation), {} "
+          "pass-through ops, {} left in float; {} QuantizeLinear, {} "
+          "DequantizeLinear\n",
+          q.quantizedOps, q.fusedActivations, q.passThroughOps, q.keptFloat,
+          q.quantizeNodes, q.dequantizeNodes);
   }
   options.graphPipeline = tools::graphPipelineFromFlags(optLevel);
   options.instrumentation = tools::instrumentationFromFlags();
@@ -253,6 +274,7 @@ static int kilncMain() {
 
 int main(int argc, char **argv) {
   tools::registerPassFlags(kilncCategory);
+  quantizeFlags();
   cl::HideUnrelatedOptions(kilncCategory);
   cl::SetVersionPrinter(
       [](llvm::raw_ostream &os) { os << "kilnc (Kiln) " KILN_VERSION "\n"; });

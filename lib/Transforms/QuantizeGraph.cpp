@@ -1,0 +1,414 @@
+//===- QuantizeGraph.cpp - insert QDQ pairs into a float graph ------------===//
+// The post-training quantizer's graph rewrite: which ops are quantized,
+// which values get a QuantizeLinear, and where DequantizeLinear goes, so
+// that qdq-to-integer can turn each DQ -> op -> Q into integer kernels.
+//===----------------------------------------------------------------------===//
+#include "kiln/Quantization/Quantizer.h"
+#include "kiln/Transforms/GraphUtils.h"
+
+#include <algorithm>
+#include <optional>
+#include <set>
+#include <tuple>
+
+namespace kiln {
+namespace {
+
+bool isF32(const Value *v) {
+  return v && v->type().elementType() == ElementType::F32;
+}
+
+bool isConstant(const Value *v) { return v && v->constantValue(); }
+
+bool isQuantizableKind(OpKind k) {
+  return k == OpKind::Conv || k == OpKind::Gemm || k == OpKind::MatMul;
+}
+
+// Ops whose integer form needs no new parameters: the result takes the
+// operand's scale and zero point (max, reshaping, max(x, zero point)).
+bool isPassThroughKind(OpKind k) {
+  switch (k) {
+  case OpKind::MaxPool:
+  case OpKind::Flatten:
+  case OpKind::Reshape:
+  case OpKind::Squeeze:
+  case OpKind::Unsqueeze:
+  case OpKind::Transpose:
+  case OpKind::Identity:
+  case OpKind::Relu:
+    return true;
+  default:
+    return false;
+  }
+}
+
+/// The --keep-float entries: node names or op kind names.
+class KeepFloat {
+public:
+  explicit KeepFloat(const std::vector<std::string> &entries)
+      : entries_(entries.begin(), entries.end()) {}
+  bool matches(const Node &n) const {
+    return entries_.count(n.name()) || entries_.count(n.opName());
+  }
+
+private:
+  std::set<std::string> entries_;
+};
+
+/// A Conv, Gemm or MatMul to quantize.
+struct QuantOp {
+  Node *node = nullptr;
+  /// Operands quantized per tensor as activations.
+  std::vector<unsigned> activations;
+  /// The constant weight operand quantized per channel, or -1.
+  int weight = -1;
+  int64_t weightAxis = 0;
+  /// A Relu or Clip folded into the requantization, or null.
+  Node *activation = nullptr;
+  /// The value quantized after the op (the activation's result if any).
+  Value *output = nullptr;
+};
+
+std::optional<QuantOp> analyze(Node &n) {
+  if (n.numResults() != 1 || !isF32(n.result(0)) ||
+      !isQuantizableKind(n.kind()) || n.numOperands() < 2)
+    return std::nullopt;
+  Value *x = n.operand(0), *w = n.operand(1);
+  if (!isF32(x) || isConstant(x) || !isF32(w))
+    return std::nullopt;
+  QuantOp q;
+  q.node = &n;
+  q.activations = {0};
+  size_t wRank = w->type().isRanked() ? w->type().rank() : 0;
+  switch (n.kind()) {
+  case OpKind::Conv:
+    if (!isConstant(w) || wRank < 3)
+      return std::nullopt;
+    q.weight = 1;
+    q.weightAxis = 0;
+    break;
+  case OpKind::Gemm:
+    if (!isConstant(w) || wRank != 2)
+      return std::nullopt;
+    q.weight = 1;
+    q.weightAxis = n.getInt("transB") ? 0 : 1;
+    break;
+  default: // MatMul: a constant 2-D weight, or two activations
+    if (isConstant(w)) {
+      if (wRank != 2)
+        return std::nullopt;
+      q.weight = 1;
+      q.weightAxis = 1;
+    } else {
+      q.activations.push_back(1);
+    }
+    break;
+  }
+  return q;
+}
+
+/// A Relu, or a Clip with constant bounds, that alone reads the op's result.
+Node *foldableActivation(const Node &op, const KeepFloat &keep) {
+  Value *out = op.result(0);
+  if (out->uses().size() != 1 || isFunctionOutput(*out))
+    return nullptr;
+  const Use &u = out->uses()[0];
+  Node *act = u.user;
+  if (u.index != 0 || act->parent() != op.parent() || act->numResults() != 1 ||
+      keep.matches(*act))
+    return nullptr;
+  if (act->kind() == OpKind::Relu)
+    return act;
+  if (act->kind() == OpKind::Clip) {
+    for (size_t i = 1; i < act->numOperands(); ++i)
+      if (act->hasOperand(i) && !isConstant(act->operand(i)))
+        return nullptr;
+    return act;
+  }
+  return nullptr;
+}
+
+/// Which ops and values the rewrite touches.
+struct Plan {
+  std::vector<QuantOp> ops;
+  std::map<const Node *, size_t> opIndex;
+  std::set<const Node *> passThrough;
+  /// Quantized activations in definition order.
+  std::vector<Value *> quantized;
+  /// Values that exist only in integer form after qdq-to-integer: results
+  /// of quantized ops and of pass-through ops.
+  std::set<const Value *> integerProduced;
+  int64_t keptFloat = 0;
+
+  bool isQuantizedUse(const Use &u) const {
+    auto it = opIndex.find(u.user);
+    if (it != opIndex.end()) {
+      const auto &acts = ops[it->second].activations;
+      return std::find(acts.begin(), acts.end(), u.index) != acts.end();
+    }
+    return passThrough.count(u.user) && u.index == 0;
+  }
+};
+
+Plan makePlan(const Function &f, const KeepFloat &keep) {
+  Plan plan;
+  for (auto &node : f.nodes()) {
+    if (!isQuantizableKind(node->kind()))
+      continue;
+    if (keep.matches(*node)) {
+      ++plan.keptFloat;
+      continue;
+    }
+    std::optional<QuantOp> q = analyze(*node);
+    if (!q) {
+      ++plan.keptFloat;
+      continue;
+    }
+    q->activation = foldableActivation(*node, keep);
+    q->output = q->activation ? q->activation->result(0) : node->result(0);
+    plan.opIndex[node.get()] = plan.ops.size();
+    plan.ops.push_back(*q);
+  }
+
+  std::set<const Value *> quantized;
+  std::set<const Value *> feedsOp; // reaches a quantized operand via
+                                   // pass-through ops
+  for (const QuantOp &q : plan.ops) {
+    for (unsigned i : q.activations) {
+      quantized.insert(q.node->operand(i));
+      feedsOp.insert(q.node->operand(i));
+    }
+    quantized.insert(q.output);
+    plan.integerProduced.insert(q.output);
+  }
+  auto passThroughCandidate = [&](const Node &n) {
+    return isPassThroughKind(n.kind()) && n.numResults() == 1 &&
+           n.numOperands() >= 1 && isF32(n.operand(0)) &&
+           isF32(n.result(0)) && !keep.matches(n);
+  };
+  for (auto it = f.nodes().rbegin(); it != f.nodes().rend(); ++it)
+    if (passThroughCandidate(**it) && feedsOp.count((*it)->result(0)))
+      feedsOp.insert((*it)->operand(0));
+  // A pass-through op stays integer when its operand is quantized anyway
+  // and its result feeds a quantized op; otherwise the Q goes after it.
+  for (auto &node : f.nodes())
+    if (passThroughCandidate(*node) && quantized.count(node->operand(0)) &&
+        feedsOp.count(node->result(0))) {
+      plan.passThrough.insert(node.get());
+      quantized.insert(node->result(0));
+      plan.integerProduced.insert(node->result(0));
+    }
+
+  for (Value *v : f.inputs())
+    if (quantized.count(v))
+      plan.quantized.push_back(v);
+  for (auto &node : f.nodes())
+    for (Value *r : node->results())
+      if (quantized.count(r))
+        plan.quantized.push_back(r);
+  return plan;
+}
+
+Value *makeConstant(Function &f, Function::NodeList::iterator pos, Tensor t,
+                    const std::string &name) {
+  TensorType type(t.elementType(), t.shape());
+  Node *c = f.createNodeBefore(pos, OpKind::Constant, {}, {type}, "", {name});
+  c->setAttr("value", Attribute(std::move(t)));
+  return c->result(0);
+}
+
+/// Recreates v's (single-result) producer with its result named after
+/// `hint`, freeing v's name for the DequantizeLinear that replaces it as a
+/// function output. Returns the new result.
+Value *renameResult(Function &f, Value *v, const std::string &hint) {
+  Node *old = v->producer();
+  Node *copy =
+      f.createNodeBefore(f.find(old), old->kind(), old->operands(),
+                         {v->type()}, old->name(), {f.uniqueName(hint)});
+  for (const auto &[name, value] : old->attrs())
+    copy->setAttr(name, value);
+  f.replaceAllUsesWith(v, copy->result(0));
+  f.eraseNode(old);
+  return copy->result(0);
+}
+
+Tensor zeroPointTensor(const ActivationParams &p) {
+  if (p.type == ElementType::U8)
+    return Tensor::scalar<uint8_t>(uint8_t(p.zeroPoint));
+  return Tensor::scalar<int8_t>(int8_t(p.zeroPoint));
+}
+
+} // namespace
+
+void checkQuantizable(const Function &f, const QuantizeOptions &options) {
+  std::set<std::string> names, kinds;
+  bool anyQuantizable = false;
+  for (const auto &node : f.nodes()) {
+    names.insert(node->name());
+    kinds.insert(node->opName());
+    anyQuantizable |= isQuantizableKind(node->kind());
+  }
+  check(anyQuantizable,
+        "the model has no quantizable op: --quantize needs a Conv, Gemm or "
+        "MatMul");
+  for (const std::string &e : options.keepFloat)
+    check(names.count(e) || kinds.count(e),
+          "--keep-float: '{}' is neither the name of a node nor an op kind "
+          "of the model",
+          e);
+  Plan plan = makePlan(f, KeepFloat(options.keepFloat));
+  check(!plan.ops.empty(),
+        "nothing to quantize: every Conv, Gemm and MatMul is kept in float "
+        "(--keep-float) or lacks a constant weight ({} op{} left in float)",
+        plan.keptFloat, plan.keptFloat == 1 ? "" : "s");
+}
+
+QuantizeSummary quantizeFunction(Function &f, const CalibrationStats &stats,
+                                 const QuantizeOptions &options) {
+  checkQuantizable(f, options);
+  KeepFloat keep(options.keepFloat);
+
+  // Outputs computed in integer form get their float value back from a DQ
+  // that must keep the output's name: rename the producers' results first.
+  std::map<const Value *, std::string> outputNames;
+  {
+    Plan first = makePlan(f, keep);
+    std::vector<Value *> rename;
+    for (Value *v : first.quantized)
+      if (first.integerProduced.count(v) && isFunctionOutput(*v))
+        rename.push_back(v);
+    for (Value *v : rename) {
+      std::string name = v->name();
+      outputNames[renameResult(f, v, name + ".float")] = name;
+    }
+  }
+  Plan plan = makePlan(f, keep);
+
+  QuantizeSummary summary;
+  summary.quantizedOps = int64_t(plan.ops.size());
+  summary.passThroughOps = int64_t(plan.passThrough.size());
+  summary.keptFloat = plan.keptFloat;
+  for (const QuantOp &q : plan.ops)
+    summary.fusedActivations += q.activation != nullptr;
+
+  // Parameters in definition order: a pass-through result shares its
+  // operand's.
+  std::map<const Value *, ActivationParams> params;
+  std::map<const Value *, const Value *> sharedFrom;
+  for (Value *v : plan.quantized) {
+    if (v->producer() && plan.passThrough.count(v->producer())) {
+      sharedFrom[v] = v->producer()->operand(0);
+      params[v] = params.at(sharedFrom[v]);
+      continue;
+    }
+    auto it = stats.find(v->name());
+    auto original = outputNames.find(v);
+    if (it == stats.end() && original != outputNames.end())
+      it = stats.find(original->second);
+    check(it != stats.end() && it->second.seen,
+          "no calibration statistics for value '{}'", v->name());
+    params[v] = activationParams(
+        chooseRange(it->second, options.method, options.percentile),
+        options.activationType);
+  }
+
+  std::map<const Value *, std::pair<Value *, Value *>> paramValues;
+  // Function inputs are quantized before the first original node, in order.
+  auto firstNode = f.nodes().begin();
+  for (Value *v : plan.quantized) {
+    const ActivationParams &p = params.at(v);
+    auto pos = v->producer() ? std::next(f.find(v->producer())) : firstNode;
+    std::vector<Use> uses = v->uses();
+    // A pass-through result reuses its operand's parameter constants.
+    Value *scale, *zp;
+    if (sharedFrom.count(v)) {
+      std::tie(scale, zp) = paramValues.at(sharedFrom.at(v));
+    } else {
+      scale = makeConstant(f, pos, Tensor::scalar<float>(p.scale),
+                           f.uniqueName(v->name() + "_scale"));
+      zp = makeConstant(f, pos, zeroPointTensor(p),
+                        f.uniqueName(v->name() + "_zero_point"));
+    }
+    paramValues[v] = {scale, zp};
+    TensorType qType = v->type();
+    qType.setElementType(p.type);
+    Node *q = f.createNodeBefore(pos, OpKind::QuantizeLinear, {v, scale, zp},
+                                 {qType}, v->name() + "/quantize",
+                                 {v->name() + "_quantized"});
+    ++summary.quantizeNodes;
+
+    bool integer = plan.integerProduced.count(v);
+    auto output = outputNames.find(v);
+    Value *floatView = nullptr; // the DQ float consumers read
+    auto sharedDequantize = [&]() {
+      if (!floatView) {
+        std::string name = output != outputNames.end()
+                               ? output->second
+                               : v->name() + "_dequantized";
+        floatView = f.createNodeBefore(pos, OpKind::DequantizeLinear,
+                                       {q->result(0), scale, zp}, {v->type()},
+                                       v->name() + "/dequantize", {name})
+                        ->result(0);
+        ++summary.dequantizeNodes;
+      }
+      return floatView;
+    };
+    for (const Use &u : uses) {
+      if (plan.isQuantizedUse(u)) {
+        Node *dq = f.createNodeBefore(
+            f.find(u.user), OpKind::DequantizeLinear, {q->result(0), scale, zp},
+            {v->type()}, v->name() + "/dequantize",
+            {v->name() + "_dequantized"});
+        u.user->setOperand(u.index, dq->result(0));
+        ++summary.dequantizeNodes;
+      } else if (integer) {
+        // A float consumer of an integer-only value reads it dequantized.
+        u.user->setOperand(u.index, sharedDequantize());
+      }
+    }
+    if (integer && isFunctionOutput(*v)) {
+      for (size_t i = 0; i < f.outputs().size(); ++i)
+        if (f.outputs()[i] == v)
+          f.setOutput(i, sharedDequantize());
+    }
+  }
+
+  // Weights: one int8 constant per (weight, axis), a DQ per consumer.
+  struct WeightConstants {
+    Value *values, *scales, *zeroPoints;
+  };
+  std::map<std::pair<const Value *, int64_t>, WeightConstants> cache;
+  for (const QuantOp &op : plan.ops) {
+    if (op.weight < 0)
+      continue;
+    Value *w = op.node->operand(size_t(op.weight));
+    auto pos = f.find(op.node);
+    auto key = std::make_pair(w, op.weightAxis);
+    auto it = cache.find(key);
+    if (it == cache.end()) {
+      QuantizedWeight qw =
+          quantizeWeightPerChannel(*w->constantValue(), op.weightAxis);
+      auto channels = int64_t(qw.scales.size());
+      WeightConstants c;
+      c.values = makeConstant(f, pos, std::move(qw.values),
+                              f.uniqueName(w->name() + "_quantized"));
+      c.scales = makeConstant(f, pos,
+                              Tensor::fromVector<float>(qw.scales, {channels}),
+                              f.uniqueName(w->name() + "_scale"));
+      c.zeroPoints = makeConstant(f, pos, Tensor(ElementType::I8, {channels}),
+                                  f.uniqueName(w->name() + "_zero_point"));
+      it = cache.emplace(key, c).first;
+    }
+    const WeightConstants &c = it->second;
+    Node *dq = f.createNodeBefore(
+        pos, OpKind::DequantizeLinear, {c.values, c.scales, c.zeroPoints},
+        {w->type()}, w->name() + "/dequantize", {w->name() + "_dequantized"});
+    dq->setAttr("axis", Attribute(op.weightAxis));
+    op.node->setOperand(size_t(op.weight), dq->result(0));
+    ++summary.dequantizeNodes;
+  }
+  removeDeadNodes(f);
+  return summary;
+}
+
+} // namespace kiln
