@@ -63,6 +63,12 @@ CompiledProgram compileToLoopIR(Module &m, const CompileOptions &options) {
   pinInputShapes(f, options.inputShapes);
   prepareForLowering(f);
 
+  // Passes may replace an output value by another one (simplify drops an
+  // output Identity); the entry point keeps the model's output names.
+  std::vector<std::string> outputNames;
+  for (const Value *v : f.outputs())
+    outputNames.push_back(v->name());
+
   CompiledProgram out;
   PassConfig config;
   config.vectorBytes = options.scheduleOptions.vectorBytes;
@@ -79,6 +85,9 @@ CompiledProgram compileToLoopIR(Module &m, const CompileOptions &options) {
   target.vectorBytes = options.scheduleOptions.vectorBytes;
   target.vectorRegisters = options.scheduleOptions.vectorRegisters;
   out.program = lowerFunction(f, options.name, target);
+  for (size_t k = 0; k < out.program.outputs.size() && k < outputNames.size();
+       ++k)
+    out.program.tensors[out.program.outputs[k]].name = outputNames[k];
   if (options.verify)
     verifyAll(out.program);
   std::string loopPipeline;
