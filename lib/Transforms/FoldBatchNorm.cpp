@@ -273,19 +273,12 @@ std::vector<Tensor> foldIntoMatMul(const Producer &p, const ChannelAffine &a,
   return created;
 }
 
-class FoldBatchNorm : public GraphPass {
+class FoldBatchNorm : public FunctionPass {
 public:
   std::string_view name() const override { return "fold-batchnorm"; }
 
-  bool run(Module &m, const PassConfig &, PassStats &stats) override {
-    bool changed = false;
-    for (const auto &fn : m.functions())
-      forEachFunction(*fn, [&](Function &f) { changed |= runOn(f, stats); });
-    return changed;
-  }
-
 private:
-  bool runOn(Function &f, PassStats &stats) {
+  bool runOn(Function &f, const PassConfig &, PassStats &stats) override {
     bool changed = false;
     for (auto it = f.nodes().begin(); it != f.nodes().end();) {
       Node &n = **it;

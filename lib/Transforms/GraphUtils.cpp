@@ -3,6 +3,8 @@
 #include "kiln/Transforms/GraphUtils.h"
 
 #include "kiln/IR/InferContext.h"
+#include "kiln/IR/Module.h"
+#include "kiln/Transforms/Pass.h"
 
 #include <algorithm>
 #include <unordered_set>
@@ -87,6 +89,14 @@ void forEachFunction(Function &f, const std::function<void(Function &)> &fn) {
     for (const auto &[name, attr] : n->attrs())
       if (attr.kind() == AttrKind::Graph)
         forEachFunction(attr.getGraph(), fn);
+}
+
+bool FunctionPass::run(Module &m, const PassConfig &config, PassStats &stats) {
+  bool changed = false;
+  for (const auto &fn : m.functions())
+    forEachFunction(*fn,
+                    [&](Function &f) { changed |= runOn(f, config, stats); });
+  return changed;
 }
 
 } // namespace kiln

@@ -30,19 +30,12 @@ Tensor transposed(const Tensor &t) {
   return out;
 }
 
-class PackGemmWeights : public GraphPass {
+class PackGemmWeights : public FunctionPass {
 public:
   std::string_view name() const override { return "pack-gemm-weights"; }
 
-  bool run(Module &m, const PassConfig &, PassStats &stats) override {
-    bool changed = false;
-    for (const auto &fn : m.functions())
-      forEachFunction(*fn, [&](Function &f) { changed |= runOn(f, stats); });
-    return changed;
-  }
-
 private:
-  bool runOn(Function &f, PassStats &stats) {
+  bool runOn(Function &f, const PassConfig &, PassStats &stats) override {
     // One transposed copy per constant, shared by the Gemms that use it.
     std::map<const Value *, Value *> packed;
     bool changed = false;

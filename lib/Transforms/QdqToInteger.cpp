@@ -341,19 +341,12 @@ struct Built {
 /// checked; empty when the pattern does not match.
 using Builder = std::function<Built(Function &, Function::NodeList::iterator)>;
 
-class QdqToInteger : public GraphPass {
+class QdqToInteger : public FunctionPass {
 public:
   std::string_view name() const override { return "qdq-to-integer"; }
 
-  bool run(Module &m, const PassConfig &, PassStats &stats) override {
-    bool changed = false;
-    for (const auto &fn : m.functions())
-      forEachFunction(*fn, [&](Function &f) { changed |= runOn(f, stats); });
-    return changed;
-  }
-
 private:
-  bool runOn(Function &f, PassStats &stats) {
+  bool runOn(Function &f, const PassConfig &, PassStats &stats) override {
     bool changed = false;
     // Nodes are in topological order and a rewrite only creates nodes
     // before its anchor and erases the anchor and nodes above it, so the

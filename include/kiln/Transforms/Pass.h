@@ -18,6 +18,7 @@
 namespace kiln {
 
 class Module;
+class Function;
 namespace loop {
 struct Program;
 }
@@ -73,6 +74,18 @@ public:
 /// passes on a lowered program.
 using GraphPass = Pass<Module>;
 using LoopPass = Pass<loop::Program>;
+
+/// A graph pass that rewrites every function of a module, subgraph bodies
+/// included, one at a time (GraphUtils.h's forEachFunction).
+class FunctionPass : public GraphPass {
+public:
+  bool run(Module &m, const PassConfig &config, PassStats &stats) final;
+
+protected:
+  /// Rewrites `f`; returns whether anything changed.
+  virtual bool runOn(Function &f, const PassConfig &config,
+                     PassStats &stats) = 0;
+};
 
 template <typename IR> class PassRegistry {
 public:
