@@ -227,12 +227,13 @@ def check_call(argv, what):
     return r.stdout
 
 
-def compile_model(args, model, out_dir):
-    """kilnc -O3, then the harness; returns (harness path, kilnc seconds)."""
+def compile_model(args, model, out_dir, extra=()):
+    """kilnc -O3 (plus the flags in extra), then the harness; returns
+    (harness path, kilnc seconds)."""
     obj = os.path.join(out_dir, "net.o")
     start = time.perf_counter()
-    check_call([args.kilnc, model.path, args.opt, "--name=net", "-o", obj],
-               "kilnc")
+    check_call([args.kilnc, model.path, args.opt, *extra, "--name=net", "-o",
+                obj], "kilnc")
     seconds = time.perf_counter() - start
     exe = os.path.join(out_dir, "harness")
     check_call([args.cc, "-std=c99", "-O2", "-Wall", "-Wextra",
