@@ -107,4 +107,18 @@ CompiledProgram compileToLoopIR(Module &m, const CompileOptions &options) {
   return out;
 }
 
+void checkProgramInputs(const loop::Program &p,
+                        const std::vector<Tensor> &inputs) {
+  check(inputs.size() == p.inputs.size(),
+        "the compiled model takes {} inputs, given {}", p.inputs.size(),
+        inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const loop::ProgramTensor &t = p.tensors[p.inputs[i]];
+    check(inputs[i].elementType() == t.elem && inputs[i].shape() == t.shape,
+          "input '{}' is {}{}, the compiled model expects {}{}", t.name,
+          toString(inputs[i].elementType()), shapeStr(inputs[i].shape()),
+          toString(t.elem), shapeStr(t.shape));
+  }
+}
+
 } // namespace kiln

@@ -34,16 +34,7 @@ CompiledModel::compile(Module &module, CompileOptions options,
 
 std::vector<Tensor> CompiledModel::run(const std::vector<Tensor> &inputs) {
   const loop::Program &p = compiled_.program;
-  check(inputs.size() == p.inputs.size(),
-        "the compiled model takes {} inputs, given {}", p.inputs.size(),
-        inputs.size());
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    const loop::ProgramTensor &t = p.tensors[p.inputs[i]];
-    check(inputs[i].elementType() == t.elem && inputs[i].shape() == t.shape,
-          "input '{}' is {}{}, the compiled model expects {}{}", t.name,
-          toString(inputs[i].elementType()), shapeStr(inputs[i].shape()),
-          toString(t.elem), shapeStr(t.shape));
-  }
+  checkProgramInputs(p, inputs);
   if (target_ == "loop-eval")
     return loop::runProgram(p, inputs);
   std::vector<const void *> in;

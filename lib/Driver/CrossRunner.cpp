@@ -215,20 +215,13 @@ CrossModel::compile(Module &module, CompileOptions options,
 
 std::vector<Tensor> CrossModel::run(const std::vector<Tensor> &inputs) {
   const loop::Program &p = compiled_.program;
-  check(inputs.size() == p.inputs.size(),
-        "the compiled model takes {} inputs, given {}", p.inputs.size(),
-        inputs.size());
+  checkProgramInputs(p, inputs);
   std::vector<std::string> argv = {toolchain_.emulator, executable_,
                                    std::to_string(std::max<int64_t>(
                                        p.arenaSize, 0)),
                                    std::to_string(p.inputs.size()),
                                    std::to_string(p.outputs.size())};
   for (size_t i = 0; i < inputs.size(); ++i) {
-    const loop::ProgramTensor &t = p.tensors[p.inputs[i]];
-    check(inputs[i].elementType() == t.elem && inputs[i].shape() == t.shape,
-          "input '{}' is {}{}, the compiled model expects {}{}", t.name,
-          toString(inputs[i].elementType()), shapeStr(inputs[i].shape()),
-          toString(t.elem), shapeStr(t.shape));
     std::string path = fmt::format("{}/in{}.bin", dir_->path(), i);
     writeBytes(path, inputs[i].byteSize() ? inputs[i].rawData() : nullptr,
                inputs[i].byteSize());

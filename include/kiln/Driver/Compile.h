@@ -48,6 +48,11 @@ struct CompiledProgram {
 /// graph passes applied) to a planned, scheduled loop::Program.
 CompiledProgram compileToLoopIR(Module &m, const CompileOptions &options);
 
+/// Checks that `inputs` are what compiled program `p` takes, in signature
+/// order (count, element types, shapes); throws an Error naming the input.
+void checkProgramInputs(const loop::Program &p,
+                        const std::vector<Tensor> &inputs);
+
 /// Runs `pipeline` over m with `instrumentation` (the tools' -O/--passes for
 /// the interpreter target); returns what each pass did.
 std::vector<PassRecord> runGraphPipeline(Module &m, const std::string &pipeline,
