@@ -88,4 +88,22 @@ ConvNCHWcGeometry convNCHWcGeometry(const Node &node,
   return g;
 }
 
+ConvNCHWcGeometry qconvNCHWcGeometry(const Node &node,
+                                    const std::vector<int64_t> &x,
+                                    const std::vector<int64_t> &w) {
+  check(w.size() == 7,
+        "weight must have rank 7 ([M/ob, C/ib, KH, KW, ib/k, ob, k]), not {}",
+        shapeStr(w));
+  for (int64_t d : w)
+    check(d >= 1, "weight shape {} must be static and non-empty", shapeStr(w));
+  ConvNCHWcGeometry g = convNCHWcGeometry(
+      node, x, {w[0], w[1], w[2], w[3], w[4] * w[6], w[5]});
+  int64_t k = g.depthwise ? 1 : 4;
+  check(w[6] == k, "weight {} must end in groups of {} input channels{}",
+        shapeStr(w), k, g.depthwise ? " (depthwise)" : "");
+  check(g.window.dilations[0] == 1 && g.window.dilations[1] == 1,
+        "dilations must be 1");
+  return g;
+}
+
 } // namespace kiln

@@ -47,6 +47,13 @@ ConvNCHWcGeometry convNCHWcGeometry(const Node &node,
                                    const std::vector<int64_t> &x,
                                    const std::vector<int64_t> &w);
 
+/// The geometry of a QConvNCHWc node from its rank-7 packed weight
+/// [M/ob, C/ib, KH, KW, ib/k, ob, k] (k = 4, or 1 when depthwise), checked
+/// as convNCHWcGeometry checks the float form; no dilation is allowed.
+ConvNCHWcGeometry qconvNCHWcGeometry(const Node &node,
+                                    const std::vector<int64_t> &x,
+                                    const std::vector<int64_t> &w);
+
 } // namespace kiln
 
 #endif

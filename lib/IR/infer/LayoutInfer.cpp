@@ -1,8 +1,10 @@
 //===- LayoutInfer.cpp - inference for the blocked-layout ops -------------===//
-// LayoutTransform converts between NCHW and NCHW<b>c; ConvNCHWc is a 2-D
-// convolution on NCHW<b>c tensors (see Internal.def for both).
+// LayoutTransform converts between NCHW and NCHW<b>c; ConvNCHWc and its
+// 8-bit form QConvNCHWc are 2-D convolutions on NCHW<b>c tensors (see
+// Internal.def).
 //===----------------------------------------------------------------------===//
 #include "kiln/IR/Layout.h"
+#include "kiln/IR/Requantize.h"
 
 namespace kiln {
 
@@ -78,6 +80,56 @@ void inferConvNCHWc(InferContext &ctx) {
   }
   auto dim = [](int64_t s) { return s < 0 ? Dim() : Dim(s); };
   ctx.setResult(0, TensorType(ElementType::F32,
+                              {x.dim(0), Dim(g.mBlocks), dim(g.oh),
+                               dim(g.ow), Dim(g.ob)}));
+}
+
+void inferQConvNCHWc(InferContext &ctx) {
+  const TensorType &x = ctx.input(0), &w = ctx.input(1);
+  auto is8 = [](ElementType e) {
+    return e == ElementType::U8 || e == ElementType::I8;
+  };
+  if (!is8(x.elementType()) || !is8(w.elementType()))
+    ctx.error("input and weight must be u8 or i8, not {} and {}",
+              toString(x.elementType()), toString(w.elementType()));
+  if (!x.isRanked() || !w.isRanked())
+    ctx.error("input {} and weight {} must be ranked", x.str(), w.str());
+  ConvNCHWcGeometry g;
+  RequantizeAttrs attrs;
+  try {
+    g = qconvNCHWcGeometry(ctx.node, sizesOf(x), sizesOf(w));
+    attrs = readRequantizeAttrs(ctx.node);
+  } catch (const Error &e) {
+    ctx.error("{}", e.what());
+  }
+  struct Param {
+    size_t index;
+    const char *what;
+    bool perTensorAllowed;
+  };
+  for (Param p : {Param{2, "bias", false}, Param{3, "multiplier", true},
+                  Param{4, "shift", true}}) {
+    const TensorType &t = ctx.input(p.index);
+    ElementType e = t.elementType();
+    if (e != ElementType::I32 && !(p.index == 4 && e == ElementType::I8))
+      ctx.error("{} must be i32{}, not {}", p.what,
+                p.index == 4 ? " or i8" : "", toString(e));
+    if (!t.isRanked() || t.rank() != 1 || !t.dim(0).isStatic() ||
+        (t.dim(0).size() != g.outChannels() &&
+         !(p.perTensorAllowed && t.dim(0).size() == 1)))
+      ctx.error("{} {} must have shape [{}]{}", p.what, t.str(),
+                g.outChannels(), p.perTensorAllowed ? " or [1]" : "");
+  }
+  if (const Tensor *m = ctx.constant(3))
+    try {
+      checkRequantizeMultipliers(*m);
+      if (const Tensor *s = ctx.constant(4))
+        checkRequantizeShifts(*s);
+    } catch (const Error &e) {
+      ctx.error("{}", e.what());
+    }
+  auto dim = [](int64_t s) { return s < 0 ? Dim() : Dim(s); };
+  ctx.setResult(0, TensorType(attrs.outputType,
                               {x.dim(0), Dim(g.mBlocks), dim(g.oh),
                                dim(g.ow), Dim(g.ob)}));
 }
