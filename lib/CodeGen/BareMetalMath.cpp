@@ -19,9 +19,7 @@ namespace kiln::codegen {
 MathTarget mathTarget(const Module &module, const CodeGenOptions &options) {
   MathTarget mt;
   Triple triple(module.getTargetTriple());
-  if (triple.getOS() != Triple::UnknownOS)
-    return mt;
-  mt.bareMetal = true;
+  mt.bareMetal = triple.getOS() == Triple::UnknownOS;
   std::string cpu, features;
   for (const auto &[key, value] : options.functionAttributes) {
     if (key == "target-cpu")
@@ -37,7 +35,17 @@ MathTarget mathTarget(const Module &module, const CodeGenOptions &options) {
     return mt;
   std::unique_ptr<MCSubtargetInfo> sti(
       target->createMCSubtargetInfo(triple.str(), cpu, features));
-  if (!sti || sti->checkFeatures("+soft-float"))
+  if (!sti)
+    return mt;
+  if (triple.getArch() == Triple::x86_64) {
+    mt.vnni512 = sti->checkFeatures("+avx512vnni");
+    mt.vnni256 = sti->checkFeatures("+avxvnni") ||
+                 (mt.vnni512 && sti->checkFeatures("+avx512vl"));
+  } else if (triple.isAArch64()) {
+    mt.armDot = sti->checkFeatures("+dotprod");
+    mt.armUsdot = sti->checkFeatures("+i8mm");
+  }
+  if (!mt.bareMetal || sti->checkFeatures("+soft-float"))
     return mt;
   if (triple.isARM() || triple.isThumb()) {
     mt.sqrtF32 = sti->checkFeatures("+vfp2sp");

@@ -22,6 +22,11 @@ struct MathTarget {
   /// becomes an instruction rather than a call to sqrtf/sqrt.
   bool sqrtF32 = false;
   bool sqrtF64 = false;
+  /// 8-bit dot-product instructions (any OS): x86 VPDPBUSD on 512-bit
+  /// (AVX512-VNNI) and 256-bit vectors (AVX-VNNI, or AVX512-VNNI with VL);
+  /// AArch64 SDOT/UDOT (+dotprod) and USDOT (+i8mm).
+  bool vnni512 = false, vnni256 = false;
+  bool armDot = false, armUsdot = false;
 };
 
 /// Reads the module's triple and the target-cpu/target-features of

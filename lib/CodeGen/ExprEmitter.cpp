@@ -116,6 +116,8 @@ static Value *floatMinMax(IRBuilder<> &b, bool isMin, Value *a, Value *c) {
 }
 
 Value *KernelEmitter::emitBinary(const BinaryNode *n) {
+  if (Value *dot = emitDotProducts(n))
+    return dot;
   DType t = n->a.type();
   Value *a = emit(n->a);
   Value *c = emit(n->b);

@@ -63,6 +63,13 @@ private:
                                  const std::vector<llvm::Value *> &args,
                                  loop::DType t);
   llvm::Value *emitFloor(llvm::Value *x);
+  /// An i32 vector Add whose terms include groups of four 8-bit products
+  /// (DotProduct.cpp), with a dot-product instruction per group; else null.
+  llvm::Value *emitDotProducts(const loop::BinaryNode *n);
+  /// acc + per lane l the sum over k < 4 of byte k of `packed` times
+  /// wPtr[4l + k] (signedness of each side given).
+  llvm::Value *emitDot4(llvm::Value *acc, llvm::Value *packed, bool aSigned,
+                        llvm::Value *wPtr, bool wSigned, int lanes);
   llvm::Value *emitLoad(const loop::LoadNode *n);
 
   // Memory access (Memory.cpp).

@@ -632,11 +632,11 @@ TEST_CASE("ConvInteger + bias + Requantize fuse into one bit-exact kernel",
   CHECK(std::count_if(e.begin(), e.end(),
                       [](int64_t v) { return v > -3 && v < 127; }) > 20);
 
+  // -O2 keeps the plain layout: one Fused node holding the whole chain.
   std::unique_ptr<Module> optimized;
   checkIdentical(
-      runCompiled(text, {x}, "host", defaultGraphPipeline(3), &optimized),
+      runCompiled(text, {x}, "host", defaultGraphPipeline(2), &optimized),
       expected);
-  // One Fused node holding the whole chain.
   int fused = 0;
   for (const auto &n : optimized->main().nodes()) {
     if (n->kind() != OpKind::Fused)
@@ -650,8 +650,21 @@ TEST_CASE("ConvInteger + bias + Requantize fuse into one bit-exact kernel",
                                        OpKind::Requantize});
   }
   CHECK(fused == 1);
-  checkIdentical(runCompiled(text, {x}, "loop-eval", defaultGraphPipeline(3)),
+  checkIdentical(runCompiled(text, {x}, "loop-eval", defaultGraphPipeline(2)),
                  expected);
+  // -O3 runs it as QConvNCHWc (layout-nchwc), still bit-exact.
+  std::unique_ptr<Module> blocked;
+  checkIdentical(
+      runCompiled(text, {x}, "host", defaultGraphPipeline(3), &blocked),
+      expected);
+  bool hasQConv = false;
+  for (const auto &n : blocked->main().nodes()) {
+    hasQConv |= n->kind() == OpKind::QConvNCHWc;
+    if (n->kind() == OpKind::Fused)
+      for (const auto &b : n->getGraph("body").nodes())
+        hasQConv |= b->kind() == OpKind::QConvNCHWc;
+  }
+  CHECK(hasQConv);
 }
 
 TEST_CASE("MatMulInteger + bias + Requantize fuse bit-exactly", "[requant]") {

@@ -1,9 +1,10 @@
 //===- Requantize.cpp - lowering of Requantize ----------------------------===//
-// Integer-only requantization: 64-bit product, rounding right shift (half to
-// even), zero point, clamp. Bit-exact with kiln::requantize.
+// Per-tensor or per-channel parameters applied by requantizeExpr
+// (RequantizeExpr.cpp), bit-exact with kiln::requantize.
 //===----------------------------------------------------------------------===//
 #include "kiln/IR/Requantize.h"
 #include "ElementwiseUtils.h"
+#include "RequantizeExpr.h"
 
 namespace kiln {
 
@@ -28,21 +29,6 @@ Expr paramAt(const LowerContext &ctx, size_t i, int64_t channels, int64_t axis,
     return cast(I64, loadScalar(p));
   }
   return cast(I64, load(p, {idx[size_t(axis)]}));
-}
-
-/// round_half_to_even(acc * multiplier / 2^t) for i64 operands with
-/// t = 31 + shift in [1, 62], as
-///   (p + 2^(t-1) - 1 + ((p >> t) & 1)) >> t,   p = acc * multiplier,
-/// which adds just under one half, plus one more unit when the floor is odd:
-/// a fraction below one half never carries, above one half always does, and
-/// exactly one half carries only from an odd floor. |p| <= 2^62, so the sum
-/// stays below 2^63. Shr is arithmetic (floor) on i64.
-Expr roundingRescale(Expr acc, Expr multiplier, Expr totalShift) {
-  Expr p = acc * multiplier;
-  Expr half = binary(BinaryOp::Shl, i64(1), totalShift - i64(1));
-  Expr odd =
-      binary(BinaryOp::BitAnd, binary(BinaryOp::Shr, p, totalShift), i64(1));
-  return binary(BinaryOp::Shr, p + (half - i64(1)) + odd, totalShift);
 }
 
 } // namespace
@@ -80,12 +66,9 @@ void lowerRequantize(LowerContext &ctx) {
     ctx.error("result must be {}, not {}", toString(attrs.outputType),
               toString(out->elem));
   ctx.emit(compute(out, [&](const Indices &idx) {
-    Expr m = paramAt(ctx, 1, mulChannels, axis, idx);
-    Expr t = paramAt(ctx, 2, shiftChannels, axis, idx) + i64(31);
-    Expr v =
-        roundingRescale(cast(I64, load(acc, idx)), m, t) + i64(attrs.zeroPoint);
-    return cast(attrs.outputType,
-                loop::min(loop::max(v, i64(attrs.qmin)), i64(attrs.qmax)));
+    return requantizeExpr(load(acc, idx),
+                          paramAt(ctx, 1, mulChannels, axis, idx),
+                          paramAt(ctx, 2, shiftChannels, axis, idx), attrs);
   }));
 }
 
