@@ -4,6 +4,8 @@
 // into the blocked layout so LayoutTransforms remain only at the boundaries.
 //===----------------------------------------------------------------------===//
 
+#include "LayoutNCHWcInt8.h"
+
 #include "kiln/IR/InferContext.h"
 #include "kiln/IR/InferUtils.h"
 #include "kiln/IR/Layout.h"
@@ -17,40 +19,13 @@
 namespace kiln {
 namespace {
 
-/// The largest divisor of `channels` that is at most `lanes`. (Preferring
-/// a power of two, 8 for 1000 channels rather than 10, measured no faster
-/// with AVX-512: docs/passes.md, "Channel blocks".)
-int64_t channelBlock(int64_t channels, int64_t lanes) {
-  for (int64_t b = std::min(channels, std::max<int64_t>(lanes, 1)); b > 1; --b)
-    if (channels % b == 0)
-      return b;
-  return 1;
-}
+using nchwc::channelBlock;
+using nchwc::createInferred;
+using nchwc::createTransform;
 
 bool isStaticF32(const TensorType &t, size_t rank) {
   return t.elementType() == ElementType::F32 && !t.quant() && t.isRanked() &&
          t.rank() == rank && t.hasStaticShape();
-}
-
-/// A node of `kind` before `pos` with inferred result types.
-Node *createInferred(Function &f, Node *pos, OpKind kind,
-                     const std::vector<Value *> &operands,
-                     const std::map<std::string, Attribute> &attrs,
-                     const std::string &name = "", size_t numResults = 1) {
-  Node *n = f.createNodeBefore(f.find(pos), kind, operands,
-                               std::vector<TensorType>(numResults), name);
-  for (const auto &[key, value] : attrs)
-    n->setAttr(key, value);
-  refineResultTypes(*n);
-  return n;
-}
-
-Value *createTransform(Function &f, Node *pos, Value *x, int64_t src,
-                       int64_t dst) {
-  return createInferred(f, pos, OpKind::LayoutTransform, {x},
-                        {{"src_layout", layoutName(src)},
-                         {"dst_layout", layoutName(dst)}})
-      ->result();
 }
 
 /// Ops that map each element to one element, whatever the layout.
@@ -203,6 +178,12 @@ public:
         for (Node *n : snapshot(f))
           if (n->kind() == OpKind::Conv && convertConv(f, *n)) {
             stats.add("convolutions converted");
+            changed = true;
+          } else if (n->kind() == OpKind::Requantize &&
+                     nchwc::convertRequantizedConv(f, *n, lanes_)) {
+            // Matched at the chain's end: it erases the ConvInteger and Add
+            // before it, which this sweep has passed already.
+            stats.add("integer convolutions converted");
             changed = true;
           }
         // Each sweep moves whole chains (new nodes precede their users), so
@@ -421,7 +402,8 @@ bool LayoutNCHWc::moveIntoBlocked(Function &f, Node &n) {
     if (!broadcast)
       return false;
   }
-  if (!first.value || !isStaticF32(plain, 4))
+  if (!first.value || !(isStaticF32(plain, 4) ||
+                         nchwc::moves8BitIntoBlocked(k, plain)))
     return false;
   Node *moved = nullptr;
   if (isUnaryElementwise(k)) {

@@ -33,12 +33,14 @@ struct ActivationParams {
 /// Affine parameters for [lo, hi] widened to include 0, so that 0.0 is
 /// exactly the zero point: scale = (hi - lo) / (qmax - qmin), zero point =
 /// round(qmin - lo / scale) within [qmin, qmax]. An empty range [0, 0] gets
-/// scale 1. `type` is u8 or i8.
+/// scale 1. The scale is relative to the range's own magnitude, with no
+/// floor but the smallest normal float (so a tensor of values ~1e-10 still
+/// gets 8 bits of resolution). `type` is u8 or i8.
 ActivationParams activationParams(Range range, ElementType type);
 
 /// A weight quantized symmetrically per slice along `axis`: int8 values in
 /// [-127, 127], scale[c] = max |w| over slice c / 127 (1 for an all-zero
-/// slice), zero points 0.
+/// slice; at least the smallest normal float), zero points 0.
 struct QuantizedWeight {
   Tensor values; // i8, the weight's shape
   std::vector<float> scales;

@@ -1,0 +1,72 @@
+//===- LayoutNCHWcInt8.h - layout-nchwc internals -------------*- C++ -*-===//
+// Helpers shared by the layout-nchwc pass (LayoutNCHWc.cpp) and its integer
+// convolution rewrite (LayoutNCHWcInt8.cpp); internal to lib/Transforms.
+//===----------------------------------------------------------------------===//
+#ifndef KILN_LIB_TRANSFORMS_LAYOUTNCHWCINT8_H
+#define KILN_LIB_TRANSFORMS_LAYOUTNCHWCINT8_H
+
+#include "kiln/IR/InferContext.h"
+#include "kiln/IR/Layout.h"
+#include "kiln/IR/Module.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace kiln {
+namespace nchwc {
+
+/// The largest divisor of `channels` that is at most `lanes`. (Preferring
+/// a power of two, 8 for 1000 channels rather than 10, measured no faster
+/// with AVX-512: docs/passes.md, "Channel blocks".)
+inline int64_t channelBlock(int64_t channels, int64_t lanes) {
+  for (int64_t b = std::min(channels, std::max<int64_t>(lanes, 1)); b > 1; --b)
+    if (channels % b == 0)
+      return b;
+  return 1;
+}
+
+/// A node of `kind` before `pos` with inferred result types.
+inline Node *createInferred(Function &f, Node *pos, OpKind kind,
+                            const std::vector<Value *> &operands,
+                            const std::map<std::string, Attribute> &attrs,
+                            const std::string &name = "",
+                            size_t numResults = 1) {
+  Node *n = f.createNodeBefore(f.find(pos), kind, operands,
+                               std::vector<TensorType>(numResults), name);
+  for (const auto &[key, value] : attrs)
+    n->setAttr(key, value);
+  refineResultTypes(*n);
+  return n;
+}
+
+inline Value *createTransform(Function &f, Node *pos, Value *x, int64_t src,
+                              int64_t dst) {
+  return createInferred(
+             f, pos, OpKind::LayoutTransform, {x},
+             {{"src_layout", layoutName(src)}, {"dst_layout", layoutName(dst)}})
+      ->result();
+}
+
+/// Whether 8-bit op `k` on NCHW `plain` follows its operand into the
+/// blocked layout: MaxPool, Relu and Clip (scalar bounds) only compare
+/// values, and their kernels and lowerings take blocked 8-bit tensors.
+inline bool moves8BitIntoBlocked(OpKind k, const TensorType &plain) {
+  ElementType e = plain.elementType();
+  return (e == ElementType::U8 || e == ElementType::I8) && !plain.quant() &&
+         plain.isRanked() && plain.rank() == 4 && plain.hasStaticShape() &&
+         (k == OpKind::MaxPool || k == OpKind::Relu || k == OpKind::Clip);
+}
+
+/// Rewrites `requantize` = Requantize(ConvInteger(...) [+ constant i32
+/// bias]) with constant i8 weights into QConvNCHWc between LayoutTransforms
+/// (docs/passes.md, "Integer convolutions"). False, with the graph
+/// untouched, if the chain does not have that form.
+bool convertRequantizedConv(Function &f, Node &requantize, int64_t lanes);
+
+} // namespace nchwc
+} // namespace kiln
+
+#endif
