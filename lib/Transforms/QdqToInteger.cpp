@@ -9,6 +9,8 @@
 // matched completely and all its constants have been computed, so a
 // pattern that does not fire leaves the graph untouched.
 
+#include "QdqToIntegerPool.h"
+
 #include "kiln/IR/Module.h"
 #include "kiln/Support/Error.h"
 #include "kiln/Support/FixedPoint.h"
@@ -311,14 +313,18 @@ struct Requant {
   int64_t qmin = -128, qmax = 127;
 };
 
-/// Fixed-point multipliers for real scales; nothing if one is out of range.
+/// Fixed-point multipliers for real scales; nothing if one is not finite
+/// and positive. A scale above kMaxRequantScale (2^30 - 1) is clamped to it,
+/// which is exact: any nonzero i32 accumulator times either scale is beyond
+/// every 8-bit range and saturates to the same end, and 0 stays 0. (Tiny
+/// scales need no rule: below 2^-32 quantizeMultiplier gives the exact 0.)
 std::optional<std::vector<FixedPointMultiplier>>
 fixedPointMultipliers(const std::vector<double> &scales) {
   std::vector<FixedPointMultiplier> out;
   for (double s : scales) {
-    if (!std::isfinite(s) || !(s > 0) || s > kMaxRequantScale)
+    if (!std::isfinite(s) || !(s > 0))
       return std::nullopt;
-    out.push_back(quantizeMultiplier(s));
+    out.push_back(quantizeMultiplier(std::min(s, kMaxRequantScale)));
   }
   bool same = std::all_of(out.begin(), out.end(), [&](const auto &m) {
     return m.multiplier == out[0].multiplier && m.shift == out[0].shift;
@@ -642,22 +648,57 @@ private:
       counter = "Add rewritten";
       return matchAdd(op, *out);
     }
+    case OpKind::AveragePool:
+    case OpKind::GlobalAveragePool: {
+      counter = "AveragePool rewritten";
+      return matchAveragePool(op, *out);
+    }
     default:
       return nullptr;
     }
   }
 
-  /// Per-channel i32 bias round(B / (x_scale * w_scale[c])), saturated.
-  static std::vector<int32_t> integerBias(const std::vector<double> &bias,
-                                          float xScale, const QParams &w,
-                                          size_t channels) {
+  /// Q(AveragePool|GlobalAveragePool(DQ(x))): QdqToIntegerPool.cpp.
+  Builder matchAveragePool(Node &pool, const Output &out) {
+    auto x = matchDequantized(pool.operand(0));
+    if (!x)
+      return nullptr;
+    PoolQuantParams p;
+    p.xScale = x->params.scale();
+    p.xZeroPoint = x->params.zeroPoint();
+    p.xType = x->params.type;
+    p.yScale = out.params.scale();
+    p.yZeroPoint = out.params.zeroPoint();
+    p.yType = out.params.type;
+    p.qmin = out.clamp.qmin;
+    p.qmax = out.clamp.qmax;
+    IntegerPoolBuilder build = matchIntegerAveragePool(pool, p);
+    if (!build)
+      return nullptr;
+    Dequantized xd = *x;
+    return [=](Function &f, Function::NodeList::iterator pos) -> Built {
+      return build(f, pos, cloneChain(f, pos, xd));
+    };
+  }
+
+  /// Per-channel i32 bias round(B / (x_scale * w_scale[c])). Nothing when
+  /// a bias is too large for i32 next to an accumulator of `reduction`
+  /// 8-bit products (|acc| <= reduction * 255^2): saturating it would be
+  /// wrong, and acc + bias could wrap. This happens when x_scale * w_scale
+  /// is tiny next to the bias (e.g. activations ~1e-10 feeding a bias 0.1).
+  static std::optional<std::vector<int32_t>>
+  integerBias(const std::vector<double> &bias, float xScale, const QParams &w,
+              size_t channels, int64_t reduction) {
     std::vector<int32_t> out(channels, 0);
     if (bias.empty())
       return out;
+    double limit = double(INT32_MAX) - double(reduction) * 255.0 * 255.0;
     for (size_t c = 0; c < channels; ++c) {
       double b =
           std::nearbyint(bias[c] / (double(xScale) * double(w.scale(c))));
-      out[c] = int32_t(std::clamp(b, double(INT32_MIN), double(INT32_MAX)));
+      if (!(std::fabs(b) <= limit))
+        return std::nullopt;
+      out[c] = int32_t(b);
     }
     return out;
   }
@@ -710,8 +751,12 @@ private:
     auto rq = requantFor(scales, out, 1);
     if (!rq)
       return nullptr;
-    std::vector<int32_t> ib =
-        integerBias(bias, x->params.scale(), w->params, size_t(m));
+    int64_t reduction = w->value->numElements() / std::max<int64_t>(m, 1);
+    auto ibOrNone =
+        integerBias(bias, x->params.scale(), w->params, size_t(m), reduction);
+    if (!ibOrNone)
+      return nullptr;
+    std::vector<int32_t> ib = *ibOrNone;
     Node *convNode = &conv;
     Dequantized xd = *x;
     Weight wd = *w;
@@ -811,8 +856,15 @@ private:
     auto rq = requantFor(scales, out, -1);
     if (!rq)
       return nullptr;
-    std::vector<int32_t> ib =
-        integerBias(bias, a.params.scale(), bp, size_t(n));
+    const Tensor *bv = bConst ? &*bConst : bq->constantValue();
+    if (!bv)
+      return nullptr;
+    int64_t reduction = bv->numElements() / std::max<int64_t>(n, 1);
+    auto ibOrNone =
+        integerBias(bias, a.params.scale(), bp, size_t(n), reduction);
+    if (!ibOrNone)
+      return nullptr;
+    std::vector<int32_t> ib = *ibOrNone;
     Node *opNode = &op;
     Requant r = *rq;
     return [=](Function &f, Function::NodeList::iterator pos) -> Built {
@@ -1017,9 +1069,10 @@ private:
 
 static RegisterPass<Module, QdqToInteger>
     reg("qdq-to-integer",
-        "rewrite DequantizeLinear -> Conv/MatMul/Gemm/Add/pass-through -> "
-        "QuantizeLinear patterns, QLinearConv and QLinearMatMul into "
-        "integer ops (ConvInteger/MatMulInteger, i32 bias, Requantize)");
+        "rewrite DequantizeLinear -> Conv/MatMul/Gemm/Add/AveragePool/"
+        "pass-through -> QuantizeLinear patterns, QLinearConv and "
+        "QLinearMatMul into integer ops (ConvInteger/MatMulInteger, i32 bias, "
+        "Requantize)");
 
 } // namespace
 } // namespace kiln

@@ -6,12 +6,22 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace kiln {
 
-// Scales below this would make the requantization multiplier
-// x_scale * w_scale / y_scale overflow; such ranges are all but zero.
-static constexpr double kMinScale = 1e-9;
+// A scale is relative to its tensor's own magnitude: (hi - lo) / levels is
+// at least max(|lo|, |hi|) / levels, so no absolute floor is needed (one,
+// such as 1e-9, zeroes every value of a tensor whose values are all tiny).
+// The only floor is the smallest normal float, below which the scale itself
+// and QuantizeLinear's x / scale lose precision. Any ratio of such scales is
+// handled by qdq-to-integer (docs/quantization.md, "Scale range").
+static double scaleFloor() { return double(std::numeric_limits<float>::min()); }
+
+/// `width / levels` as a float scale, at least the smallest normal float.
+static float relativeScale(double width, double levels) {
+  return float(std::max(width / levels, scaleFloor()));
+}
 
 ActivationParams activationParams(Range range, ElementType type) {
   check(type == ElementType::U8 || type == ElementType::I8,
@@ -28,7 +38,7 @@ ActivationParams activationParams(Range range, ElementType type) {
     p.scale = 1; // all values are 0: zero point 0 represents them
     return p;
   }
-  p.scale = float(std::max((hi - lo) / (qmax - qmin), kMinScale));
+  p.scale = relativeScale(hi - lo, qmax - qmin);
   // The zero point is an integer in range, so 0.0 quantizes to it and
   // dequantizes back to exactly 0.
   double zp = std::nearbyint(qmin - lo / double(p.scale));
@@ -60,7 +70,7 @@ QuantizedWeight quantizeWeightPerChannel(const Tensor &weight, int64_t axis) {
   QuantizedWeight q;
   q.axis = axis;
   for (double m : absMax)
-    q.scales.push_back(m > 0 ? float(std::max(m / 127.0, kMinScale)) : 1.0f);
+    q.scales.push_back(m > 0 ? relativeScale(m, 127.0) : 1.0f);
   q.values = Tensor(ElementType::I8, weight.shape());
   int8_t *out = q.values.data<int8_t>();
   for (int64_t i = 0; i < n; ++i) {
