@@ -402,11 +402,15 @@ bool LayoutNCHWc::moveIntoBlocked(Function &f, Node &n) {
     if (!broadcast)
       return false;
   }
+  bool integer = first.value &&
+                 nchwc::movesIntegerIntoBlocked(n, plain, first.padded);
   if (!first.value || !(isStaticF32(plain, 4) ||
-                         nchwc::moves8BitIntoBlocked(k, plain)))
+                         nchwc::moves8BitIntoBlocked(k, plain) || integer))
     return false;
   Node *moved = nullptr;
-  if (isUnaryElementwise(k)) {
+  if (integer && (moved = nchwc::createBlockedInteger(f, n, first.value))) {
+    // Cast, Requantize, reductions (LayoutNCHWcInt8.cpp).
+  } else if (isUnaryElementwise(k)) {
     moved = createInferred(f, &n, k, {first.value}, n.attrs(), n.name());
   } else if (k == OpKind::Clip) {
     for (size_t i = 1; i < n.numOperands(); ++i)
@@ -441,7 +445,8 @@ bool LayoutNCHWc::moveIntoBlocked(Function &f, Node &n) {
     for (Value *v : n.operands()) {
       Blocked b = v ? blockedSource(v) : Blocked();
       if (!b.value || b.padded || b.block != first.block ||
-          !isStaticF32(v->type(), 4))
+          v->type().elementType() != plain.elementType() ||
+          !v->type().hasStaticShape())
         return false;
       ops.push_back(b.value);
     }

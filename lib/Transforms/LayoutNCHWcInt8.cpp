@@ -108,7 +108,99 @@ Value *paramOperand(Function &f, Node *pos, Value *v) {
   return createConstant(f, f.find(pos), t->reshaped({1}));
 }
 
+/// A Requantize multiplier or shift as one value for every channel: a
+/// constant per tensor, or per channel (axis 1 of `channels`) holding one
+/// value throughout. Anything else has no blocked form: the channel is
+/// split over dims 1 and 4 there, and Requantize takes one axis.
+const Tensor *uniformParam(const Value *v, int64_t channels, int64_t axis) {
+  const Tensor *t = v->constantValue();
+  if (!t || t->numElements() == 0 || paramChannels(*t, channels, axis) < 0)
+    return nullptr;
+  for (int64_t i = 1; i < t->numElements(); ++i)
+    if (t->getInt(i) != t->getInt(0))
+      return nullptr;
+  return t;
+}
+
+/// Whether `n`, a ReduceSum/Max/Min, reduces exactly the spatial dims of a
+/// 4-D operand and keeps them: lane-local in the blocked layout (integer
+/// GlobalAveragePool is Cast -> ReduceSum over [2, 3], QdqToIntegerPool.cpp).
+bool reducesSpatialDims(const Node &n) {
+  if (n.numOperands() != 2 || !n.hasOperand(1) || n.getInt("keepdims") != 1)
+    return false;
+  const Tensor *axes = n.operand(1)->constantValue();
+  if (!axes || axes->numElements() != 2)
+    return false;
+  std::vector<int64_t> a = {axes->getInt(0), axes->getInt(1)};
+  for (int64_t &v : a)
+    v += v < 0 ? 4 : 0;
+  std::sort(a.begin(), a.end());
+  return a == std::vector<int64_t>{2, 3};
+}
+
 } // namespace
+
+bool movesIntegerIntoBlocked(const Node &n, const TensorType &plain,
+                             bool padded) {
+  if (padded || !isInteger(plain.elementType()) || plain.quant() ||
+      !plain.isRanked() || plain.rank() != 4 || !plain.hasStaticShape())
+    return false;
+  switch (n.kind()) {
+  case OpKind::Add:
+  case OpKind::Sub:
+  case OpKind::Mul:
+  case OpKind::Max:
+  case OpKind::Min:
+  case OpKind::Concat:
+    return true;
+  case OpKind::Cast:
+    return n.numOperands() == 1 && n.result() &&
+           n.result()->type().isRanked() &&
+           isInteger(n.result()->type().elementType());
+  case OpKind::ReduceSum:
+  case OpKind::ReduceMax:
+  case OpKind::ReduceMin:
+    return reducesSpatialDims(n);
+  case OpKind::Requantize: {
+    if (n.numOperands() != 3 || plain.elementType() != ElementType::I32)
+      return false;
+    int64_t c = plain.dim(1).size(), axis = n.getInt("axis");
+    return uniformParam(n.operand(1), c, axis) &&
+           uniformParam(n.operand(2), c, axis);
+  }
+  default:
+    return false;
+  }
+}
+
+Node *createBlockedInteger(Function &f, Node &n, Value *blocked) {
+  if (n.kind() == OpKind::Cast)
+    return createInferred(f, &n, OpKind::Cast, {blocked}, n.attrs(), n.name());
+  if (n.kind() == OpKind::ReduceSum || n.kind() == OpKind::ReduceMax ||
+      n.kind() == OpKind::ReduceMin) {
+    // [2, 3] are H and W in NCHW<b>c too.
+    Value *axes =
+        createConstant(f, f.find(&n), Tensor::fromVector<int64_t>({2, 3}, {2}));
+    return createInferred(f, &n, n.kind(), {blocked, axes}, n.attrs(),
+                          n.name());
+  }
+  if (n.kind() != OpKind::Requantize)
+    return nullptr;
+  // Per-channel parameters that movesIntegerIntoBlocked accepted hold one
+  // value: they become [1].
+  std::vector<Value *> ops = {blocked};
+  for (size_t i = 1; i < 3; ++i) {
+    Value *p = n.operand(i);
+    const Tensor *t = p->constantValue();
+    if (t->numElements() != 1) {
+      Tensor one(t->elementType(), {1});
+      one.setInt(0, t->getInt(0));
+      p = createConstant(f, f.find(&n), std::move(one));
+    }
+    ops.push_back(p);
+  }
+  return createInferred(f, &n, OpKind::Requantize, ops, n.attrs(), n.name());
+}
 
 bool convertRequantizedConv(Function &f, Node &rq, int64_t lanes) {
   if (rq.kind() != OpKind::Requantize || rq.numOperands() != 3)

@@ -60,6 +60,22 @@ inline bool moves8BitIntoBlocked(OpKind k, const TensorType &plain) {
          (k == OpKind::MaxPool || k == OpKind::Relu || k == OpKind::Clip);
 }
 
+/// Whether integer op `n`, whose operand of NCHW type `plain` has a blocked
+/// form (`padded` to whole blocks or not), follows it into the blocked
+/// layout: Cast between integer types, Add/Sub/Mul/Max/Min (the integer
+/// residual Add of qdq-to-integer), ReduceSum/Max/Min over H and W (integer
+/// GlobalAveragePool), Requantize with per-tensor parameters and Concat.
+/// All are lane-local but for Concat, which moves whole blocks;
+/// padded values are refused (their lanes could hold a divisor 0 or be
+/// concatenated into real channels).
+bool movesIntegerIntoBlocked(const Node &n, const TensorType &plain,
+                             bool padded);
+
+/// The blocked form, before `n`, of a Cast, Requantize or reduction
+/// accepted by movesIntegerIntoBlocked whose operand 0 has blocked form
+/// `blocked`; null for other ops.
+Node *createBlockedInteger(Function &f, Node &n, Value *blocked);
+
 /// Rewrites `requantize` = Requantize(ConvInteger(...) [+ constant i32
 /// bias]) with constant i8 weights into QConvNCHWc between LayoutTransforms
 /// (docs/passes.md, "Integer convolutions"). False, with the graph

@@ -379,3 +379,171 @@ TEST_CASE("layout-nchwc integer convolutions compile like the interpreter",
     requireIdentical(compiled->run(in), expected);
   }
 }
+
+namespace {
+
+/// How many LayoutTransforms in f (and its Fused bodies) go back to NCHW.
+size_t unblockingTransforms(Function &f) {
+  size_t n = 0;
+  forEachFunction(f, [&](Function &g) {
+    for (const auto &node : g.nodes())
+      n += node->kind() == OpKind::LayoutTransform &&
+           node->getString("dst_layout") == "NCHW";
+  });
+  return n;
+}
+
+/// Cast<i32>(v) * scale, as qdq-to-integer writes an Add operand.
+Value *scaled(Function &f, Value *v, int32_t scale) {
+  Value *c = add(f, OpKind::Cast, {v},
+                 {{"to", int64_t(toOnnxDataType(ElementType::I32))}});
+  return add(f, OpKind::Mul, {c, constant(f, Tensor::scalar<int32_t>(scale))});
+}
+
+/// x -> 1x1 conv (a, u8 zp 100) -> 3x3 conv (b, u8 zp 100); the integer
+/// residual Add of qdq-to-integer, Cast(a) * A + Cast(b) * B + offset ->
+/// Requantize (min = zero point: a Relu), here with `multiplier` as a
+/// per-channel constant of one value; -> 3x3 conv [-> the integer
+/// GlobalAveragePool of qdq-to-integer: Cast -> ReduceSum over [2, 3] ->
+/// Add(offset) -> Requantize].
+std::unique_ptr<Module> residual(bool perChannelUniform, bool pooled = false) {
+  std::mt19937 rng(7);
+  auto m = std::make_unique<Module>();
+  Function &f = m->addFunction("main");
+  Value *x = f.addInput(
+      "x", TensorType(ElementType::U8, std::vector<int64_t>{1, 16, 7, 7}));
+  Value *a = qconv(f, x,
+                   {"", 16, 16, 0, 0, 1, 1, pad0, false, U8, 3,
+                    Bias::PerChannel, true, false},
+                   rng);
+  Value *b = qconv(f, a,
+                   {"", 16, 16, 0, 0, 3, 1, pad1, false, U8, 100,
+                    Bias::PerChannel, true, false},
+                   rng);
+  const int32_t sa = 1 << 21, sb = 1677722;
+  Value *sum = add(f, OpKind::Add, {scaled(f, a, sa), scaled(f, b, sb)});
+  sum =
+      add(f, OpKind::Add,
+          {sum, constant(f, Tensor::scalar<int32_t>(-(100 * sa + 100 * sb)))});
+  Tensor mul = perChannelUniform
+                   ? Tensor::fromVector<int32_t>(
+                         std::vector<int32_t>(16, 1500000000), {16})
+                   : Tensor::scalar<int32_t>(1500000000);
+  Value *r = add(f, OpKind::Requantize,
+                 {sum, constant(f, std::move(mul)),
+                  constant(f, Tensor::scalar<int8_t>(21))},
+                 {{"output_type", std::string("u8")},
+                  {"zero_point", int64_t(10)},
+                  {"min", int64_t(10)}});
+  Value *c = qconv(f, r,
+                   {"", 16, 16, 0, 0, 3, 1, pad1, false, U8, 10,
+                    Bias::PerChannel, true, false},
+                   rng);
+  if (pooled) {
+    Value *s = add(f, OpKind::ReduceSum,
+                   {add(f, OpKind::Cast, {c},
+                        {{"to", int64_t(toOnnxDataType(ElementType::I32))}}),
+                    constant(f, Tensor::fromVector<int64_t>({-1, 2}, {2}))});
+    s = add(f, OpKind::Add, {s, constant(f, Tensor::scalar<int32_t>(-4900))});
+    c = add(f, OpKind::Requantize,
+            {s, constant(f, Tensor::scalar<int32_t>(1402911324)),
+             constant(f, Tensor::scalar<int8_t>(5))},
+            {{"output_type", std::string("i8")}});
+  }
+  f.setOutputs({c});
+  verify(*m);
+  return m;
+}
+
+/// x -> two 1x1 convs of `m1` and `m2` channels -> Concat along channels ->
+/// 3x3 conv (zp 100, both outputs being u8 with zero point 100).
+std::unique_ptr<Module> concatenated(int64_t m1, int64_t m2) {
+  std::mt19937 rng(9);
+  auto m = std::make_unique<Module>();
+  Function &f = m->addFunction("main");
+  Value *x = f.addInput(
+      "x", TensorType(ElementType::U8, std::vector<int64_t>{1, 8, 6, 6}));
+  Value *a = qconv(f, x,
+                   {"", 8, m1, 0, 0, 1, 1, pad0, false, U8, 0, Bias::PerChannel,
+                    true, false},
+                   rng);
+  Value *b = qconv(f, x,
+                   {"", 8, m2, 0, 0, 1, 1, pad0, false, U8, 0, Bias::PerChannel,
+                    false, false},
+                   rng);
+  Value *cat = add(f, OpKind::Concat, {a, b}, {{"axis", int64_t(1)}});
+  Value *c = qconv(f, cat,
+                   {"", m1 + m2, 12, 0, 0, 3, 1, pad1, false, U8, 100,
+                    Bias::PerChannel, true, false},
+                   rng);
+  f.setOutputs({c});
+  verify(*m);
+  return m;
+}
+
+} // namespace
+
+TEST_CASE("layout-nchwc runs the integer residual Add blocked", "[qconv]") {
+  for (bool uniform : {false, true})
+    for (int vectorBytes : {16, 32, 64}) {
+      INFO("vectorBytes " << vectorBytes << ", per-channel " << uniform);
+      // The pooled head only with per-tensor parameters: 5 more ops move.
+      std::unique_ptr<Module> m = residual(uniform, !uniform);
+      Function &f = m->main();
+      std::vector<Tensor> in = randomInputs(f, 11);
+      std::vector<Tensor> expected = Interpreter().run(f, in);
+      CHECK(distinctValues(expected[0]) > 10);
+      PassStats stats = runLayoutPass(*m, vectorBytes);
+      CHECK(stats.get("integer convolutions converted") == 3);
+      // Cast, Mul twice, Add twice, Requantize.
+      CHECK(stats.get("ops moved into blocked layout") == (uniform ? 7 : 11));
+      CHECK(countOps(f, OpKind::LayoutTransform) == 2);
+      CHECK(unblockingTransforms(f) == 1);
+      requireIdentical(Interpreter().run(f, in), expected);
+    }
+}
+
+TEST_CASE("layout-nchwc runs 8-bit channel Concat blocked", "[qconv]") {
+  for (int vectorBytes : {16, 32, 64}) {
+    INFO("vectorBytes " << vectorBytes);
+    std::unique_ptr<Module> m = concatenated(8, 8);
+    Function &f = m->main();
+    std::vector<Tensor> in = randomInputs(f, 12);
+    std::vector<Tensor> expected = Interpreter().run(f, in);
+    CHECK(distinctValues(expected[0]) > 10);
+    runLayoutPass(*m, vectorBytes);
+    CHECK(countOps(f, OpKind::Concat) == 1);
+    CHECK(unblockingTransforms(f) == 1);
+    requireIdentical(Interpreter().run(f, in), expected);
+  }
+  // Blocks of 8 and 4 (16 lanes) do not concatenate as blocks.
+  std::unique_ptr<Module> m = concatenated(8, 12);
+  std::vector<Tensor> in = randomInputs(m->main(), 13);
+  std::vector<Tensor> expected = Interpreter().run(m->main(), in);
+  runLayoutPass(*m, 64);
+  CHECK(unblockingTransforms(m->main()) == 3);
+  requireIdentical(Interpreter().run(m->main(), in), expected);
+}
+
+TEST_CASE("layout-nchwc integer residual and Concat compile like the "
+          "interpreter",
+          "[qconv]") {
+  std::vector<std::unique_ptr<Module>> models;
+  models.push_back(residual(false));
+  models.push_back(residual(true));
+  models.push_back(residual(false, true));
+  models.push_back(concatenated(8, 8));
+  models.push_back(concatenated(8, 12));
+  uint32_t seed = 20;
+  for (auto &m : models) {
+    INFO("model " << seed - 20);
+    std::vector<Tensor> in = randomInputs(m->main(), ++seed);
+    std::vector<Tensor> expected = Interpreter().run(m->main(), in);
+    CompileOptions options;
+    options.graphPipeline = defaultGraphPipeline(3);
+    auto compiled = CompiledModel::compile(*m, options, "host");
+    CHECK(countOps(m->main(), OpKind::QConvNCHWc) == 3);
+    CHECK(unblockingTransforms(m->main()) == (seed == 25 ? 3u : 1u));
+    requireIdentical(compiled->run(in), expected);
+  }
+}
