@@ -611,6 +611,10 @@ private:
               ->result(0);
         };
       }
+      if (Builder b = matchConcat(q, *pq)) {
+        counter = "Concat moved to 8 bits";
+        return b;
+      }
     }
     auto out = matchOutput(q);
     if (!out)
@@ -656,6 +660,42 @@ private:
     default:
       return nullptr;
     }
+  }
+
+  /// Q(Concat(DQ(a), DQ(b), ...)) where every DQ (each possibly followed by
+  /// pass-through ops) has Q's per-tensor parameters: Concat only moves
+  /// values, so it commutes with DequantizeLinear exactly and runs on the
+  /// 8-bit values. Different parameters would need a requantization per
+  /// input: not rewritten.
+  static Builder matchConcat(Node &q, const QParams &pq) {
+    Value *v = q.operand(0);
+    Node *cat = v->producer();
+    if (!cat || cat->kind() != OpKind::Concat || cat->numResults() != 1 ||
+        cat->numOperands() == 0 || cat->parent() != q.parent() ||
+        v->type().elementType() != ElementType::F32 || !singleUse(v))
+      return nullptr;
+    std::vector<Dequantized> inputs;
+    for (size_t i = 0; i < cat->numOperands(); ++i) {
+      if (!cat->hasOperand(i))
+        return nullptr;
+      auto d = matchDequantized(cat->operand(i));
+      if (!d || !(d->params == pq))
+        return nullptr;
+      inputs.push_back(*d);
+    }
+    return [=](Function &f, Function::NodeList::iterator pos) -> Built {
+      std::vector<Value *> ops;
+      for (const Dequantized &d : inputs)
+        ops.push_back(cloneChain(f, pos, d));
+      TensorType t = cat->result(0)->type();
+      t.setElementType(pq.type);
+      t.setQuant(std::nullopt);
+      Node *c = f.createNodeBefore(pos, OpKind::Concat, ops, {t}, cat->name(),
+                                   {cat->result(0)->name() + ".q"});
+      for (const auto &[attr, value] : cat->attrs())
+        c->setAttr(attr, value);
+      return c->result(0);
+    };
   }
 
   /// Q(AveragePool|GlobalAveragePool(DQ(x))): QdqToIntegerPool.cpp.
@@ -1070,7 +1110,7 @@ private:
 static RegisterPass<Module, QdqToInteger>
     reg("qdq-to-integer",
         "rewrite DequantizeLinear -> Conv/MatMul/Gemm/Add/AveragePool/"
-        "pass-through -> QuantizeLinear patterns, QLinearConv and "
+        "Concat/pass-through -> QuantizeLinear patterns, QLinearConv and "
         "QLinearMatMul into integer ops (ConvInteger/MatMulInteger, i32 bias, "
         "Requantize)");
 

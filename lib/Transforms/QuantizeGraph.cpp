@@ -55,7 +55,7 @@ private:
   std::set<std::string> entries_;
 };
 
-/// A Conv, Gemm or MatMul to quantize.
+/// A Conv, Gemm, MatMul or Add of two activations to quantize.
 struct QuantOp {
   Node *node = nullptr;
   /// Operands quantized per tensor as activations.
@@ -107,6 +107,36 @@ std::optional<QuantOp> analyze(Node &n) {
   return q;
 }
 
+/// Add(a, b) of two non-constant f32 activations: both operands quantized
+/// per tensor (qdq-to-integer rescales them to a common scale; any
+/// broadcast works, its integer form broadcasts the same way).
+std::optional<QuantOp> analyzeAdd(Node &n) {
+  if (n.kind() != OpKind::Add || n.numOperands() != 2 ||
+      n.numResults() != 1 || !isF32(n.result(0)) ||
+      !n.result(0)->type().isRanked())
+    return std::nullopt;
+  for (size_t i = 0; i < 2; ++i)
+    if (!n.hasOperand(i) || !isF32(n.operand(i)) ||
+        isConstant(n.operand(i)) || !n.operand(i)->type().isRanked())
+      return std::nullopt;
+  QuantOp q;
+  q.node = &n;
+  q.activations = {0, 1};
+  return q;
+}
+
+/// Concat of non-constant f32 values: an 8-bit pass-through when all its
+/// inputs and its result share one scale and zero point.
+bool isConcatCandidate(const Node &n) {
+  if (n.kind() != OpKind::Concat || n.numResults() != 1 ||
+      n.numOperands() == 0 || !isF32(n.result(0)))
+    return false;
+  for (size_t i = 0; i < n.numOperands(); ++i)
+    if (!n.hasOperand(i) || !isF32(n.operand(i)) || isConstant(n.operand(i)))
+      return false;
+  return true;
+}
+
 /// A Relu, or a Clip with constant bounds, that alone reads the op's result.
 Node *foldableActivation(const Node &op, const KeepFloat &keep) {
   Value *out = op.result(0);
@@ -133,11 +163,18 @@ struct Plan {
   std::vector<QuantOp> ops;
   std::map<const Node *, size_t> opIndex;
   std::set<const Node *> passThrough;
+  /// Concats run on 8 bits: inputs and result share one set of parameters.
+  std::set<const Node *> concats;
   /// Quantized activations in definition order.
   std::vector<Value *> quantized;
   /// Values that exist only in integer form after qdq-to-integer: results
   /// of quantized ops and of pass-through ops.
   std::set<const Value *> integerProduced;
+  /// Results of Adds/Concats kept in float (and of an Add's Relu/Clip):
+  /// their Q reads them through an Identity, so that qdq-to-integer does
+  /// not turn DQ -> Add/Concat -> Q into the integer form anyway (simplify
+  /// removes the Identity afterwards).
+  std::set<const Value *> fenced;
   int64_t keptFloat = 0;
 
   bool isQuantizedUse(const Use &u) const {
@@ -146,12 +183,18 @@ struct Plan {
       const auto &acts = ops[it->second].activations;
       return std::find(acts.begin(), acts.end(), u.index) != acts.end();
     }
+    if (concats.count(u.user))
+      return true;
     return passThrough.count(u.user) && u.index == 0;
   }
 };
 
 Plan makePlan(const Function &f, const KeepFloat &keep) {
   Plan plan;
+  auto addOp = [&](const QuantOp &q) {
+    plan.opIndex[q.node] = plan.ops.size();
+    plan.ops.push_back(q);
+  };
   for (auto &node : f.nodes()) {
     if (!isQuantizableKind(node->kind()))
       continue;
@@ -166,8 +209,70 @@ Plan makePlan(const Function &f, const KeepFloat &keep) {
     }
     q->activation = foldableActivation(*node, keep);
     q->output = q->activation ? q->activation->result(0) : node->result(0);
-    plan.opIndex[node.get()] = plan.ops.size();
-    plan.ops.push_back(*q);
+    addOp(*q);
+  }
+
+  auto passThroughCandidate = [&](const Node &n) {
+    return isPassThroughKind(n.kind()) && n.numResults() == 1 &&
+           n.numOperands() >= 1 && isF32(n.operand(0)) &&
+           isF32(n.result(0)) && !keep.matches(n);
+  };
+  // Adds and Concats, in definition order. `integer`: values that will
+  // exist in 8 bits (results of quantized ops, assuming pass-through ops on
+  // them stay 8-bit: they do when they feed the Add or Concat, found below).
+  // An Add is quantized when both operands are integer or quantized anyway
+  // as a Conv/Gemm/MatMul input: otherwise it would add a Q to a float
+  // value, e.g. to the float residual stream of a transformer. A Concat is
+  // quantized when all its inputs are integer.
+  std::set<const Value *> integer;
+  std::set<const Value *> opInputs;
+  for (const QuantOp &q : plan.ops)
+    for (unsigned i : q.activations)
+      opInputs.insert(q.node->operand(i));
+  auto quantizedAnyway = [&](const Value *v) {
+    return integer.count(v) || opInputs.count(v);
+  };
+  for (auto &node : f.nodes()) {
+    auto op = plan.opIndex.find(node.get());
+    if (op != plan.opIndex.end()) {
+      integer.insert(plan.ops[op->second].output);
+      continue;
+    }
+    if (passThroughCandidate(*node) && integer.count(node->operand(0))) {
+      integer.insert(node->result(0));
+      continue;
+    }
+    if (std::optional<QuantOp> q = analyzeAdd(*node)) {
+      if (keep.matches(*node)) {
+        plan.fenced.insert(node->result(0));
+        if (Node *act = foldableActivation(*node, keep))
+          plan.fenced.insert(act->result(0));
+      }
+      if (!quantizedAnyway(node->operand(0)) ||
+          !quantizedAnyway(node->operand(1)))
+        continue;
+      if (keep.matches(*node)) {
+        ++plan.keptFloat;
+        continue;
+      }
+      q->activation = foldableActivation(*node, keep);
+      q->output = q->activation ? q->activation->result(0) : node->result(0);
+      addOp(*q);
+      integer.insert(q->output);
+      continue;
+    }
+    if (isConcatCandidate(*node) && keep.matches(*node))
+      plan.fenced.insert(node->result(0));
+    if (isConcatCandidate(*node) &&
+        std::all_of(node->operands().begin(), node->operands().end(),
+                    [&](const Value *v) { return integer.count(v) > 0; })) {
+      if (keep.matches(*node)) {
+        ++plan.keptFloat;
+        continue;
+      }
+      plan.concats.insert(node.get());
+      integer.insert(node->result(0));
+    }
   }
 
   std::set<const Value *> quantized;
@@ -181,11 +286,14 @@ Plan makePlan(const Function &f, const KeepFloat &keep) {
     quantized.insert(q.output);
     plan.integerProduced.insert(q.output);
   }
-  auto passThroughCandidate = [&](const Node &n) {
-    return isPassThroughKind(n.kind()) && n.numResults() == 1 &&
-           n.numOperands() >= 1 && isF32(n.operand(0)) &&
-           isF32(n.result(0)) && !keep.matches(n);
-  };
+  for (const Node *c : plan.concats) {
+    for (const Value *v : c->operands()) {
+      quantized.insert(v);
+      feedsOp.insert(v);
+    }
+    quantized.insert(c->result(0));
+    plan.integerProduced.insert(c->result(0));
+  }
   for (auto it = f.nodes().rbegin(); it != f.nodes().rend(); ++it)
     if (passThroughCandidate(**it) && feedsOp.count((*it)->result(0)))
       feedsOp.insert((*it)->operand(0));
@@ -286,32 +394,63 @@ QuantizeSummary quantizeFunction(Function &f, const CalibrationStats &stats,
 
   QuantizeSummary summary;
   summary.quantizedOps = int64_t(plan.ops.size());
-  summary.passThroughOps = int64_t(plan.passThrough.size());
+  summary.passThroughOps =
+      int64_t(plan.passThrough.size() + plan.concats.size());
   summary.keptFloat = plan.keptFloat;
   for (const QuantOp &q : plan.ops)
     summary.fusedActivations += q.activation != nullptr;
 
-  // Parameters in definition order: a pass-through result shares its
-  // operand's.
-  std::map<const Value *, ActivationParams> params;
-  std::map<const Value *, const Value *> sharedFrom;
+  // Values that share one scale and zero point form a class: a
+  // pass-through result with its operand, a Concat's inputs with its result
+  // (so the Concat moves 8-bit values unchanged and each producer's
+  // requantization absorbs the common scale). A class's range is the union
+  // of its members' calibrated ranges; pass-through and Concat results add
+  // nothing, their values are their operands'. The first member in
+  // definition order is never such a result, so it names the constants.
+  std::map<const Value *, const Value *> parent;
+  auto classOf = [&](const Value *v) {
+    while (parent.at(v) != v)
+      v = parent.at(v);
+    return v;
+  };
+  auto unite = [&](const Value *a, const Value *b) {
+    const Value *ra = classOf(a), *rb = classOf(b);
+    if (ra != rb)
+      parent[rb] = ra;
+  };
+  for (Value *v : plan.quantized)
+    parent[v] = v;
+  for (const Node *n : plan.passThrough)
+    unite(n->operand(0), n->result(0));
+  for (const Node *n : plan.concats)
+    for (const Value *v : n->operands())
+      unite(v, n->result(0));
+  auto isShared = [&](const Value *v) {
+    const Node *p = v->producer();
+    return p && (plan.passThrough.count(p) || plan.concats.count(p));
+  };
+  std::map<const Value *, Range> classRange;
   for (Value *v : plan.quantized) {
-    if (v->producer() && plan.passThrough.count(v->producer())) {
-      sharedFrom[v] = v->producer()->operand(0);
-      params[v] = params.at(sharedFrom[v]);
+    if (isShared(v))
       continue;
-    }
     auto it = stats.find(v->name());
     auto original = outputNames.find(v);
     if (it == stats.end() && original != outputNames.end())
       it = stats.find(original->second);
     check(it != stats.end() && it->second.seen,
           "no calibration statistics for value '{}'", v->name());
-    params[v] = activationParams(
-        chooseRange(it->second, options.method, options.percentile),
-        options.activationType);
+    Range r = chooseRange(it->second, options.method, options.percentile);
+    auto [slot, fresh] = classRange.emplace(classOf(v), r);
+    if (!fresh)
+      slot->second = {std::min(slot->second.lo, r.lo),
+                      std::max(slot->second.hi, r.hi)};
   }
+  std::map<const Value *, ActivationParams> params;
+  for (Value *v : plan.quantized)
+    params[v] = activationParams(classRange.at(classOf(v)),
+                                 options.activationType);
 
+  // Scale and zero-point constants per class.
   std::map<const Value *, std::pair<Value *, Value *>> paramValues;
   // Function inputs are quantized before the first original node, in order.
   auto firstNode = f.nodes().begin();
@@ -319,20 +458,26 @@ QuantizeSummary quantizeFunction(Function &f, const CalibrationStats &stats,
     const ActivationParams &p = params.at(v);
     auto pos = v->producer() ? std::next(f.find(v->producer())) : firstNode;
     std::vector<Use> uses = v->uses();
-    // A pass-through result reuses its operand's parameter constants.
     Value *scale, *zp;
-    if (sharedFrom.count(v)) {
-      std::tie(scale, zp) = paramValues.at(sharedFrom.at(v));
+    auto shared = paramValues.find(classOf(v));
+    if (shared != paramValues.end()) {
+      std::tie(scale, zp) = shared->second;
     } else {
       scale = makeConstant(f, pos, Tensor::scalar<float>(p.scale),
                            f.uniqueName(v->name() + "_scale"));
       zp = makeConstant(f, pos, zeroPointTensor(p),
                         f.uniqueName(v->name() + "_zero_point"));
+      paramValues[classOf(v)] = {scale, zp};
     }
-    paramValues[v] = {scale, zp};
+    Value *qIn = v;
+    if (plan.fenced.count(v))
+      qIn = f.createNodeBefore(pos, OpKind::Identity, {v}, {v->type()},
+                               v->name() + "/keep_float",
+                               {v->name() + "_float"})
+                ->result(0);
     TensorType qType = v->type();
     qType.setElementType(p.type);
-    Node *q = f.createNodeBefore(pos, OpKind::QuantizeLinear, {v, scale, zp},
+    Node *q = f.createNodeBefore(pos, OpKind::QuantizeLinear, {qIn, scale, zp},
                                  {qType}, v->name() + "/quantize",
                                  {v->name() + "_quantized"});
     ++summary.quantizeNodes;
