@@ -122,6 +122,35 @@ const Tensor *uniformParam(const Value *v, int64_t channels, int64_t axis) {
   return t;
 }
 
+/// Whether the result of an integer convolution ends the blocked region:
+/// no user would read it blocked (another convolution, a Concat, the
+/// integer ops that follow into the layout), so output channels padded to
+/// whole vectors can be sliced off right after it.
+bool leavesBlockedRegion(const Value *v) {
+  for (const Use &u : v->uses())
+    switch (u.user->kind()) {
+    case OpKind::ConvInteger: case OpKind::Concat: case OpKind::Cast:
+    case OpKind::Add: case OpKind::Sub: case OpKind::Mul: case OpKind::Max:
+    case OpKind::Min: case OpKind::MaxPool: case OpKind::Relu:
+    case OpKind::Clip:
+      return false;
+    default:
+      break;
+    }
+  return true;
+}
+
+/// `t` ([1] or [m]) for `padded` channels, the extra ones repeating channel
+/// 0 (a valid parameter; their results are sliced off).
+Tensor padParam(const Tensor &t, int64_t m, int64_t padded) {
+  if (t.numElements() == 1)
+    return t.reshaped({1});
+  Tensor out(t.elementType(), {padded});
+  for (int64_t i = 0; i < padded; ++i)
+    out.setInt(i, t.getInt(i < m ? i : 0));
+  return out;
+}
+
 /// Whether `n`, a ReduceSum/Max/Min, reduces exactly the spatial dims of a
 /// 4-D operand and keeps them: lane-local in the blocked layout (integer
 /// GlobalAveragePool is Cast -> ReduceSum over [2, 3], QdqToIntegerPool.cpp).
@@ -295,6 +324,18 @@ bool convertRequantizedConv(Function &f, Node &rq, int64_t lanes) {
         ib = b;
     ob = channelBlock(m, lanes);
   }
+  // Output channels padded to whole vectors when the divisor block wastes
+  // lanes (1000 classes: 63 blocks of 16, not 100 of 10; the dot-product
+  // instructions need full vectors) and the result leaves the blocked
+  // layout anyway; the padded channels have zero weights and are sliced off.
+  int64_t mPadded = m;
+  int64_t wide = (m + lanes - 1) / lanes * lanes;
+  if (!depthwise && ob < lanes &&
+      double(m) / double(wide) > double(ob) / double(lanes) + 0.1 &&
+      leavesBlockedRegion(rq.result())) {
+    mPadded = wide;
+    ob = lanes;
+  }
 
   // acc = sum over inside taps of (x - xZp) * W. With x's padding holding
   // xZp (or xZp == 0) that is the sum over all taps of x * W minus xZp times
@@ -306,9 +347,9 @@ bool convertRequantizedConv(Function &f, Node &rq, int64_t lanes) {
       sum += w->getInt(ch * taps + i);
     bias[size_t(ch)] -= xZp * sum;
   }
-  Tensor biasT(ElementType::I32, {m});
-  for (int64_t ch = 0; ch < m; ++ch)
-    biasT.data<int32_t>()[ch] = wrapToI32(bias[size_t(ch)]);
+  Tensor biasT(ElementType::I32, {mPadded});
+  for (int64_t ch = 0; ch < mPadded; ++ch)
+    biasT.data<int32_t>()[ch] = ch < m ? wrapToI32(bias[size_t(ch)]) : 0;
 
   bool spatialPad =
       std::any_of(pads.begin(), pads.end(), [](int64_t v) { return v != 0; });
@@ -343,15 +384,32 @@ bool convertRequantizedConv(Function &f, Node &rq, int64_t lanes) {
   for (const char *key : {"min", "max"})
     if (rq.hasAttr(key))
       attrs[key] = rq.getInt(key);
-  Value *packed = createConstant(f, f.find(&rq),
-                                 packWeights(*w, cPadded, ib, ob, depthwise));
+  Tensor wPadded = *w;
+  if (mPadded != m) {
+    wPadded = Tensor(ElementType::I8, {mPadded, w->dim(1), w->dim(2),
+                                       w->dim(3)});
+    std::fill_n(wPadded.data<int8_t>(), wPadded.numElements(), int8_t(0));
+    std::copy_n(w->data<int8_t>(), w->numElements(), wPadded.data<int8_t>());
+  }
+  Value *packed = createConstant(
+      f, f.find(&rq), packWeights(wPadded, cPadded, ib, ob, depthwise));
   Value *biasV = createConstant(f, f.find(&rq), std::move(biasT));
-  Node *q =
-      createInferred(f, &rq, OpKind::QConvNCHWc,
-                     {in, packed, biasV, paramOperand(f, &rq, rq.operand(1)),
-                      paramOperand(f, &rq, rq.operand(2))},
-                     attrs, rq.name());
+  Value *mulV = paramOperand(f, &rq, rq.operand(1));
+  Value *shiftV = paramOperand(f, &rq, rq.operand(2));
+  if (mPadded != m) {
+    mulV = createConstant(f, f.find(&rq), padParam(*mul, m, mPadded));
+    shiftV = createConstant(f, f.find(&rq), padParam(*shift, m, mPadded));
+  }
+  Node *q = createInferred(f, &rq, OpKind::QConvNCHWc,
+                           {in, packed, biasV, mulV, shiftV}, attrs,
+                           rq.name());
   Value *out = createTransform(f, &rq, q->result(), ob, 0);
+  if (mPadded != m)
+    out = createInferred(f, &rq, OpKind::Slice,
+                         {out, i64Constant(f, &rq, {0}),
+                          i64Constant(f, &rq, {m}), i64Constant(f, &rq, {1})},
+                         {})
+              ->result();
   const TensorType &want = rq.result()->type();
   check(out->type().elementType() == want.elementType() &&
             out->type().staticShape() == want.staticShape(),
