@@ -350,14 +350,17 @@ def write_qdq(args, model, dst, samples, work):
 
 
 def integer_conv_count(args, path, work):
-    """(ConvInteger/MatMulInteger ops, float Conv/Gemm/MatMul ops) in Kiln's
-    -O3 graph of path."""
+    """(integer conv/matmul ops: ConvInteger, MatMulInteger and the blocked
+    QConvNCHWc; float Conv/Gemm/MatMul/ConvNCHWc ops) in Kiln's -O3 graph of
+    path."""
     kir = os.path.join(work, "kiln-O3.kir")
     run.check_call([args.kilnc, path, "-O3", "--emit=graph-ir", "-o", kir],
                    "kilnc --emit=graph-ir")
     text = open(kir).read()
-    ints = text.count("= ConvInteger(") + text.count("= MatMulInteger(")
-    floats = sum(text.count(f"= {op}(") for op in ("Conv", "Gemm", "MatMul"))
+    ints = sum(text.count(f"= {op}(")
+               for op in ("ConvInteger", "MatMulInteger", "QConvNCHWc"))
+    floats = sum(text.count(f"= {op}(")
+                 for op in ("Conv", "Gemm", "MatMul", "ConvNCHWc"))
     return ints, floats
 
 
