@@ -2,6 +2,7 @@
 // DQ -> AveragePool | GlobalAveragePool -> Q before and after qdq-to-integer
 // in the interpreter (within one quantum), and -O3 host code bit-exact.
 //===----------------------------------------------------------------------===//
+#include "PassTestUtils.h"
 #include "kiln/Driver/CompiledModel.h"
 #include "kiln/IR/Module.h"
 #include "kiln/IR/Parser.h"
@@ -17,28 +18,10 @@
 #include <random>
 
 using namespace kiln;
+using kiln::test::parseVerified;
+using kiln::test::runPipeline;
 
 namespace {
-
-std::unique_ptr<Module> parseVerified(const std::string &text) {
-  std::unique_ptr<Module> m = parseModule(text);
-  verify(*m);
-  return m;
-}
-
-std::map<std::string, int64_t> runPipeline(Module &m,
-                                           const std::string &pipeline) {
-  PassInstrumentation instr;
-  instr.verifyEach = true;
-  PassManager<Module> pm(PassConfig{}, instr);
-  pm.addPipeline(pipeline);
-  pm.run(m);
-  std::map<std::string, int64_t> stats;
-  for (const PassRecord &r : pm.records())
-    for (const auto &[name, n] : r.stats.counters())
-      stats[name] += n;
-  return stats;
-}
 
 /// No float value is read or written by any node but constants.
 void checkIntegerOnly(const Function &f) {

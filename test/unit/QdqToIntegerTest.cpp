@@ -3,6 +3,7 @@
 // before and after qdq-to-integer (within one quantum), no float op left
 // between the input Q and the output DQ, and -O3 host code bit-exact.
 //===----------------------------------------------------------------------===//
+#include "PassTestUtils.h"
 #include "kiln/Driver/CompiledModel.h"
 #include "kiln/IR/Module.h"
 #include "kiln/IR/Parser.h"
@@ -18,6 +19,8 @@
 #include <random>
 
 using namespace kiln;
+using kiln::test::parseVerified;
+using kiln::test::runPipeline;
 
 namespace {
 
@@ -194,27 +197,6 @@ std::string qlinearText(uint32_t seed) {
 }
 )";
   return t;
-}
-
-std::unique_ptr<Module> parseVerified(const std::string &text) {
-  std::unique_ptr<Module> m = parseModule(text);
-  verify(*m);
-  return m;
-}
-
-/// Runs `pipeline` with verification; returns the summed counters.
-std::map<std::string, int64_t> runPipeline(Module &m,
-                                           const std::string &pipeline) {
-  PassInstrumentation instr;
-  instr.verifyEach = true;
-  PassManager<Module> pm(PassConfig{}, instr);
-  pm.addPipeline(pipeline);
-  pm.run(m);
-  std::map<std::string, int64_t> stats;
-  for (const PassRecord &r : pm.records())
-    for (const auto &[name, n] : r.stats.counters())
-      stats[name] += n;
-  return stats;
 }
 
 /// Every node but constants, Q of a function input and DQ to a function

@@ -2,6 +2,7 @@
 // The post-training quantizer on a residual block (Add -> Relu) and on
 // branch Concats: everything runs on integers, accurately and bit-exactly.
 //===----------------------------------------------------------------------===//
+#include "PassTestUtils.h"
 #include "kiln/Driver/CompiledModel.h"
 #include "kiln/IR/Module.h"
 #include "kiln/IR/Parser.h"
@@ -20,6 +21,8 @@
 #include <random>
 
 using namespace kiln;
+using kiln::test::relativeL2;
+using kiln::test::runPipeline;
 
 namespace {
 
@@ -111,30 +114,6 @@ std::string concatNet(int64_t axis) {
 
 Tensor netInput(std::mt19937 &rng) {
   return Tensor::fromVector<float>(uniform(rng, 4 * 36, -1, 1), {1, 4, 6, 6});
-}
-
-double relativeL2(const Tensor &got, const Tensor &want) {
-  double num = 0, den = 0;
-  for (int64_t i = 0; i < want.numElements(); ++i) {
-    double d = got.getDouble(i) - want.getDouble(i);
-    num += d * d;
-    den += want.getDouble(i) * want.getDouble(i);
-  }
-  return std::sqrt(num / den);
-}
-
-std::map<std::string, int64_t> runPipeline(Module &m,
-                                           const std::string &pipeline) {
-  PassInstrumentation instr;
-  instr.verifyEach = true;
-  PassManager<Module> pm(PassConfig{}, instr);
-  pm.addPipeline(pipeline);
-  pm.run(m);
-  std::map<std::string, int64_t> stats;
-  for (const PassRecord &r : pm.records())
-    for (const auto &[name, n] : r.stats.counters())
-      stats[name] += n;
-  return stats;
 }
 
 /// Calls `fn` on every node of f and of the graphs nested in its nodes

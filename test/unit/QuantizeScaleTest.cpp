@@ -2,6 +2,7 @@
 // Scales relative to a tensor's own magnitude (no absolute floor), and the
 // integer rewrite of graphs whose scale ratios are very small or large.
 //===----------------------------------------------------------------------===//
+#include "PassTestUtils.h"
 #include "kiln/Driver/CompiledModel.h"
 #include "kiln/IR/Module.h"
 #include "kiln/IR/Parser.h"
@@ -18,6 +19,8 @@
 #include <random>
 
 using namespace kiln;
+using kiln::test::relativeL2;
+using kiln::test::runPipeline;
 
 namespace {
 
@@ -57,30 +60,6 @@ std::vector<float> fakeQuantize(const std::vector<float> &x,
           .run(m->main(), {Tensor::fromVector<float>(x, {int64_t(x.size())})})
           .at(0);
   return std::vector<float>(y.data<float>(), y.data<float>() + x.size());
-}
-
-double relativeL2(const Tensor &got, const Tensor &want) {
-  double num = 0, den = 0;
-  for (int64_t i = 0; i < want.numElements(); ++i) {
-    double d = got.getDouble(i) - want.getDouble(i);
-    num += d * d;
-    den += want.getDouble(i) * want.getDouble(i);
-  }
-  return std::sqrt(num / den);
-}
-
-std::map<std::string, int64_t> runPipeline(Module &m,
-                                           const std::string &pipeline) {
-  PassInstrumentation instr;
-  instr.verifyEach = true;
-  PassManager<Module> pm(PassConfig{}, instr);
-  pm.addPipeline(pipeline);
-  pm.run(m);
-  std::map<std::string, int64_t> stats;
-  for (const PassRecord &r : pm.records())
-    for (const auto &[name, n] : r.stats.counters())
-      stats[name] += n;
-  return stats;
 }
 
 /// A float CNN whose activations are ~`mag` when its input is: conv3x3
