@@ -2,6 +2,8 @@
 
 #include "KernelEmitter.h"
 
+#include <cmath>
+
 #include <llvm/IR/Intrinsics.h>
 
 using namespace llvm;
@@ -144,6 +146,24 @@ Value *KernelEmitter::emitCast(Value *v, DType from, DType to) {
     Type *dt = regType(DType(ElementType::F64, to.lanes));
     v = isSigned(f) ? b_.CreateSIToFP(v, dt) : b_.CreateUIToFP(v, dt);
     return roundTo(truncToFloatOdd(v), to);
+  }
+  if (to.isInt() && to.lanes > 1 && dst->getScalarSizeInBits() < 32) {
+    // Saturating float -> 8/16-bit vectors, which LLVM 14 would scalarize
+    // lane by lane: clamp in float (maxnum takes the bound for NaN), convert
+    // through i32, where every clamped value fits, and give NaN its 0.
+    unsigned bits = dst->getScalarSizeInBits();
+    double lo = isSigned(t) ? -std::ldexp(1.0, int(bits) - 1) : 0.0;
+    double hi = isSigned(t) ? std::ldexp(1.0, int(bits) - 1) - 1
+                            : std::ldexp(1.0, int(bits)) - 1;
+    Value *c = b_.CreateBinaryIntrinsic(Intrinsic::maxnum, v,
+                                        ConstantFP::get(v->getType(), lo));
+    c = b_.CreateBinaryIntrinsic(Intrinsic::minnum, c,
+                                 ConstantFP::get(v->getType(), hi));
+    Value *i = b_.CreateFPToSI(c, regType(DType(ElementType::I32, to.lanes)));
+    if (lo != 0.0)
+      i = b_.CreateSelect(b_.CreateFCmpUNO(v, v),
+                          Constant::getNullValue(i->getType()), i);
+    return b_.CreateTrunc(i, dst);
   }
   if (to.isInt()) {
     // Saturating float -> int: NaN gives 0, out of range clamps.

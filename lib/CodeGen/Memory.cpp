@@ -1,6 +1,6 @@
 //===- Memory.cpp - buffer addressing, loads and stores -------------------===//
 // A buffer access is base + sum(index[d] * stride[d]) elements. A vector
-// access whose last index is Ramp(base, 1, L) over a unit-stride dimension
+// access whose one vector index is a Ramp stepping one element at a time
 // (other indices scalar) is one contiguous vector load/store; any other
 // vector access is done lane by lane.
 //===----------------------------------------------------------------------===//
@@ -82,23 +82,29 @@ Value *KernelEmitter::scalarAddress(const Buffer &buffer,
 
 Value *KernelEmitter::contiguousAddress(const Buffer &buffer,
                                         const std::vector<Expr> &indices) {
-  if (indices.empty() || buffer->strides.back() != 1)
-    return nullptr;
-  const auto *ramp = indices.back().as<RampNode>();
-  if (!ramp || !isConstInt(ramp->stride) )
-    return nullptr;
-  int64_t stride = 0;
-  isConstInt(ramp->stride, &stride);
-  if (stride != 1)
-    return nullptr;
-  for (size_t d = 0; d + 1 < indices.size(); ++d)
-    if (indices[d].type().lanes > 1)
+  // The one vector index must step through consecutive elements; it need
+  // not be the last (a depthwise int8 weight [.., ob, 1] ends in a unit dim).
+  size_t rampDim = indices.size();
+  for (size_t d = 0; d < indices.size(); ++d) {
+    if (indices[d].type().lanes == 1)
+      continue;
+    if (rampDim != indices.size())
       return nullptr;
+    rampDim = d;
+  }
+  if (rampDim == indices.size())
+    return nullptr;
+  const auto *ramp = indices[rampDim].as<RampNode>();
+  int64_t stride = 0;
+  if (!ramp || !isConstInt(ramp->stride, &stride) ||
+      stride * buffer->strides[rampDim] != 1)
+    return nullptr;
   std::vector<Value *> idx;
-  for (size_t d = 0; d + 1 < indices.size(); ++d)
-    idx.push_back(indexToI64(emit(indices[d]), indices[d].type()));
+  for (size_t d = 0; d < indices.size(); ++d)
+    idx.push_back(d == rampDim
+                      ? indexToI64(emit(ramp->base), ramp->base.type())
+                      : indexToI64(emit(indices[d]), indices[d].type()));
   Value *flat = scalarOffset(b_, idx, buffer->strides, idx.size());
-  flat = b_.CreateAdd(flat, indexToI64(emit(ramp->base), ramp->base.type()));
   return b_.CreateInBoundsGEP(memType(buffer->elem), bufferBase(buffer), flat);
 }
 

@@ -231,6 +231,18 @@ Node *createBlockedInteger(Function &f, Node &n, Value *blocked) {
   return createInferred(f, &n, OpKind::Requantize, ops, n.attrs(), n.name());
 }
 
+/// The channel block of an 8-bit conv's input or output: a whole vector of
+/// i32 lanes or half of one (24 channels: 3 blocks of 8, which VPDPBUSD
+/// ymm and SDOT take, not 2 of 12, which no dot product does), else the
+/// largest divisor. The same rule for both ends keeps a producer's blocks
+/// those of its consumer.
+static int64_t dotBlock(int64_t channels, int64_t lanes) {
+  for (int64_t b : {lanes, lanes / 2})
+    if (b >= 4 && channels % b == 0)
+      return b;
+  return channelBlock(channels, lanes);
+}
+
 bool convertRequantizedConv(Function &f, Node &rq, int64_t lanes) {
   if (rq.kind() != OpKind::Requantize || rq.numOperands() != 3)
     return false;
@@ -317,12 +329,16 @@ bool convertRequantizedConv(Function &f, Node &rq, int64_t lanes) {
   // Blocks: input channels padded to whole groups of 4 for group 1.
   int64_t cPadded = depthwise ? c : (c + 3) / 4 * 4, ib = 4, ob;
   if (depthwise) {
-    ib = ob = channelBlock(c, lanes);
+    ib = ob = dotBlock(c, lanes);
   } else {
-    for (int64_t b = 4; b <= lanes; b += 4)
-      if (cPadded % b == 0)
-        ib = b;
-    ob = channelBlock(m, lanes);
+    ib = dotBlock(cPadded, lanes);
+    if (ib % 4 != 0) {
+      ib = 4;
+      for (int64_t b = 4; b <= lanes; b += 4)
+        if (cPadded % b == 0)
+          ib = b;
+    }
+    ob = dotBlock(m, lanes);
   }
   // Output channels padded to whole vectors when the divisor block wastes
   // lanes (1000 classes: 63 blocks of 16, not 100 of 10; the dot-product

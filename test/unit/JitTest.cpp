@@ -321,6 +321,43 @@ TEST_CASE("jit: float min/max NaN, saturating casts", "[jit]") {
     REQUIRE(out[k].identicalTo(ref[k]));
 }
 
+TEST_CASE("jit: saturating float -> 8/16-bit vector casts", "[jit]") {
+  // Vector casts to narrow integers go through a float clamp and i32.
+  float nan = std::numeric_limits<float>::quiet_NaN();
+  float inf = std::numeric_limits<float>::infinity();
+  std::vector<float> xs{0.0f,   -0.0f,  0.9f,     -0.9f,   127.5f,  128.0f,
+                        -128.9f, -129.0f, 255.9f,  256.0f,  nan,     inf,
+                        -inf,   32767.9f, 65535.5f, -40000.0f};
+  const int64_t n = 16;
+  TestProgram tp("narrow");
+  Buffer x = makeBuffer("x", ElementType::F32, {n});
+  size_t ix = tp.input("x", ElementType::F32, {n});
+  std::vector<ElementType> types = {ElementType::U8, ElementType::I8,
+                                    ElementType::U16, ElementType::I16};
+  for (ElementType e : types) {
+    Buffer o = makeBuffer("o", e, {n});
+    size_t io = tp.output(std::string("o") + toString(e), e, {n});
+    Expr all = ramp(Expr(0), Expr(1), int(n));
+    tp.call({std::string("to") + toString(e), {x, o},
+             makeStore(o, {all}, cast(e, load(x, {all})))},
+            {ix, io});
+  }
+  auto out = jitRun(tp.p, {vec<float>(xs)});
+  REQUIRE(out[0].toIntVector() ==
+          std::vector<int64_t>{0, 0, 0, 0, 127, 128, 0, 0, 255, 255, 0, 255,
+                               0, 255, 255, 0});
+  REQUIRE(out[1].toIntVector() ==
+          std::vector<int64_t>{0, 0, 0, 0, 127, 127, -128, -128, 127, 127, 0,
+                               127, -128, 127, 127, -128});
+  REQUIRE(out[2].toIntVector() ==
+          std::vector<int64_t>{0, 0, 0, 0, 127, 128, 0, 0, 255, 256, 0, 65535,
+                               0, 32767, 65535, 0});
+  REQUIRE(out[3].toIntVector() ==
+          std::vector<int64_t>{0, 0, 0, 0, 127, 128, -128, -129, 255, 256, 0,
+                               32767, -32768, 32767, 32767, -32768});
+  requireIdentical(out, runProgram(tp.p, {vec<float>(xs)}));
+}
+
 TEST_CASE("jit: f16 and bf16 loads, stores and rounding", "[jit]") {
   std::vector<float> xs{1.0f, 0.1f, 65504.0f, 70000.0f, -2.5f, 1.0f / 3};
   int64_t n = int64_t(xs.size());

@@ -538,6 +538,8 @@ TEST_CASE("compiled Requantize is bit-exact with the interpreter",
         "  %s = Constant() {value = dense<i32[8]>[" +
         denseI32(kChannelShift) +
         "]} : i32[8]\n"
+        "  %s22 = Constant() {value = dense<i8[8]>[0, 3, 22, -30, 22, 5, 7, "
+        "20]} : i8[8]\n"
         "  %m1 = Constant() {value = dense<i32[1]>[2147483647]} : i32[1]\n"
         "  %s1 = Constant() {value = dense<i32[]>[-30]} : i32[]\n"
         "  %m2 = Constant() {value = dense<i32[]>[1073741824]} : i32[]\n"
@@ -548,7 +550,12 @@ TEST_CASE("compiled Requantize is bit-exact with the interpreter",
         "i8[2,8,40]\n"
         "  %w = Requantize(%acc, %m2, %s2) {output_type = \"i8\", "
         "zero_point = -128} : i8[2,8,40]\n"
-        "  return %y, %z, %w\n}\n";
+        // Shifts of at most 22: the zero point joins the rounding constant.
+        "  %v = Requantize(%acc, %m, %s22) {output_type = \"i8\", zero_point "
+        "= -101} : i8[2,8,40]\n"
+        "  %u = Requantize(%acc, %m, %s22) {max = 250, output_type = \"u8\", "
+        "zero_point = 255} : u8[2,8,40]\n"
+        "  return %y, %z, %w, %v, %u\n}\n";
     // Parameters along the last axis.
     std::string lastAxis =
         "func @main(%acc: i32[2,8,40], %m: i32[40], %s: i32[40]) {\n"

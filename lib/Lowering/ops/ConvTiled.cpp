@@ -122,20 +122,35 @@ private:
           {g.ob}, [&](const Indices &l) { return body(l[0]); }, "l");
     };
 
-    std::vector<Stmt> init, fin;
+    std::vector<Buffer> staged;
+    std::vector<Stmt> init, fin, stores;
     for (int64_t j = 0; j < jn; ++j)
       for (int64_t i = 0; i < t; ++i) {
         init.push_back(lanes([&](const Expr &l) {
           return loop::makeStore(accOf(j, i), {l},
                                  arith.init(block(j) * Expr(g.ob) + l));
         }));
+        Indices at = {n, block(j), row, c0 + Expr(i)};
+        Buffer dst = y;
+        if (arith.stagedFinish) {
+          dst = loop::makeBuffer(fmt::format("{}_out{}_{}", y->name, j, i),
+                                 y->elem, {g.ob}, loop::MemoryScope::Stack);
+          staged.push_back(dst);
+          at.clear();
+          stores.push_back(lanes([&](const Expr &l) {
+            return loop::makeStore(y, {n, block(j), row, c0 + Expr(i), l},
+                                   loop::load(dst, {l}));
+          }));
+        }
         fin.push_back(lanes([&](const Expr &l) {
-          return loop::makeStore(
-              y, {n, block(j), row, c0 + Expr(i), l},
-              arith.finish(loop::load(accOf(j, i), {l}),
-                           block(j) * Expr(g.ob) + l));
+          Indices where = at;
+          where.push_back(l);
+          return loop::makeStore(dst, where,
+                                 arith.finish(loop::load(accOf(j, i), {l}),
+                                              block(j) * Expr(g.ob) + l));
         }));
       }
+    fin.insert(fin.end(), stores.begin(), stores.end());
 
     int64_t pack = g.depthwise ? 1 : arith.pack;
     loop::Var icb("r0"), kh("r1"), kw("r2"), ic("r3");
@@ -200,6 +215,8 @@ private:
     seq.push_back(update);
     seq.insert(seq.end(), fin.begin(), fin.end());
     Stmt s = loop::makeSeq(seq);
+    for (auto it = staged.rbegin(); it != staged.rend(); ++it)
+      s = loop::makeAllocate(*it, s);
     for (auto it = acc.rbegin(); it != acc.rend(); ++it)
       s = loop::makeAllocate(*it, s);
     return s;

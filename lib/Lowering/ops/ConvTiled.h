@@ -47,6 +47,10 @@ struct ConvArithmetic {
                      const Expr &inside)>
       step;
   std::function<Expr(const Expr &acc, const Expr &channel)> finish;
+  /// Compute every result of a tile before storing any: a store to y could
+  /// alias finish's per-channel loads, so only then does code generation
+  /// share them (and what finish derives from them) across a block's columns.
+  bool stagedFinish = false;
 };
 
 /// Where the tiled kernel runs: output rows/columns and the input size it

@@ -86,8 +86,10 @@ void lowerQConvNCHWc(LowerContext &ctx) {
   };
   arith.finish = [&](const Expr &acc, const Expr &ch) {
     return lower::requantizeExpr(acc, requantParam(ctx, 3, ch),
-                                 requantParam(ctx, 4, ch), attrs);
+                                 requantParam(ctx, 4, ch), attrs,
+                                 lower::maxRequantizeShift(ctx.constant(4)));
   };
+  arith.stagedFinish = true;
   TiledConvPlan plan = planTiledConv(g, x, y);
   ConvTile tile = planConvTile(g, plan.geo.columns, ctx.target());
   ctx.emit(tiledConv(g, plan.x, w, plan.y, plan.geo, tile, arith));

@@ -68,7 +68,8 @@ void lowerRequantize(LowerContext &ctx) {
   ctx.emit(compute(out, [&](const Indices &idx) {
     return requantizeExpr(load(acc, idx),
                           paramAt(ctx, 1, mulChannels, axis, idx),
-                          paramAt(ctx, 2, shiftChannels, axis, idx), attrs);
+                          paramAt(ctx, 2, shiftChannels, axis, idx), attrs,
+                          maxRequantizeShift(ctx.constant(2)));
   }));
 }
 

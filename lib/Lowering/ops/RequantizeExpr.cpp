@@ -1,7 +1,11 @@
 //===- RequantizeExpr.cpp - Requantize as a loop IR expression ------------===//
-// 64-bit product, rounding right shift (half to even), zero point, clamp.
+// 64-bit product, rounding right shift (half to even), zero point, clamp,
+// arranged so that per element there is one multiply, two adds, one test,
+// one shift and the clamp; the rest depends on the channel only.
 //===----------------------------------------------------------------------===//
 #include "RequantizeExpr.h"
+
+#include <algorithm>
 
 namespace kiln::lower {
 
@@ -11,30 +15,44 @@ namespace {
 
 Expr i64(int64_t v) { return intImm(DType(ElementType::I64), v); }
 
-/// round_half_to_even(acc * multiplier / 2^t) for i64 operands with
-/// t = 31 + shift in [1, 62], as
-///   (p + 2^(t-1) - 1 + ((p >> t) & 1)) >> t,   p = acc * multiplier,
-/// which adds just under one half, plus one more unit when the floor is odd:
-/// a fraction below one half never carries, above one half always does, and
-/// exactly one half carries only from an odd floor. |p| <= 2^62, so the sum
-/// stays below 2^63. Shr is arithmetic (floor) on i64.
-Expr roundingRescale(Expr acc, Expr multiplier, Expr totalShift) {
-  Expr p = acc * multiplier;
-  Expr half = binary(BinaryOp::Shl, i64(1), totalShift - i64(1));
-  Expr odd =
-      binary(BinaryOp::BitAnd, binary(BinaryOp::Shr, p, totalShift), i64(1));
-  return binary(BinaryOp::Shr, p + (half - i64(1)) + odd, totalShift);
-}
+Expr shl(const Expr &a, const Expr &b) { return binary(BinaryOp::Shl, a, b); }
 
 } // namespace
 
+// round_half_to_even(p / 2^t) for p = acc * multiplier, t = 31 + shift in
+// [1, 62], is
+//   (p + 2^(t-1) - 1 + bit_t(p)) >> t
+// which adds just under one half, plus one more unit when the floor is odd
+// (bit t of p): a fraction below one half never carries, above one half
+// always does, and exactly one half carries only from an odd floor. Shr is
+// arithmetic (floor) on i64 and |p| <= 2^62, so the sum stays below 2^63.
+// The zero point joins the constant as zp * 2^t (a multiple of 2^t passes
+// the floor unchanged) when that cannot overflow either.
 Expr requantizeExpr(const Expr &acc, const Expr &multiplier, const Expr &shift,
-                    const RequantizeAttrs &attrs) {
-  Expr v = roundingRescale(cast(ElementType::I64, acc), multiplier,
-                           shift + i64(31)) +
-           i64(attrs.zeroPoint);
+                    const RequantizeAttrs &attrs, int64_t maxShift) {
+  Expr t = shift + i64(31);
+  Expr p = cast(ElementType::I64, acc) * multiplier;
+  int64_t zp = attrs.zeroPoint;
+  bool foldZp = zp != 0 && maxShift <= 22 && zp >= -255 && zp <= 255;
+  Expr bias = shl(i64(1), t - i64(1)) - i64(1);
+  if (foldZp)
+    bias = bias + shl(i64(zp), t);
+  Expr sum = p + bias;
+  Expr odd = binary(BinaryOp::BitAnd, p, shl(i64(1), t)) != i64(0);
+  Expr v = binary(BinaryOp::Shr, select(odd, sum + i64(1), sum), t);
+  if (zp != 0 && !foldZp)
+    v = v + i64(zp);
   return cast(attrs.outputType,
               loop::min(loop::max(v, i64(attrs.qmin)), i64(attrs.qmax)));
+}
+
+int64_t maxRequantizeShift(const Tensor *shifts) {
+  if (!shifts || shifts->numElements() == 0)
+    return 31;
+  int64_t m = shifts->getInt(0);
+  for (int64_t i = 1; i < shifts->numElements(); ++i)
+    m = std::max(m, shifts->getInt(i));
+  return m;
 }
 
 } // namespace kiln::lower

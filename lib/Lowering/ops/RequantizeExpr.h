@@ -12,10 +12,16 @@ namespace kiln::lower {
 
 /// clamp(round_half_to_even(acc * multiplier / 2^(31 + shift)) + zero
 /// point, min, max) in attrs.outputType; acc is i32, multiplier and shift
-/// are i64 expressions.
+/// are i64 expressions, shift at most maxShift (a bound known at compile
+/// time allows more of the work to depend on the channel only).
 loop::Expr requantizeExpr(const loop::Expr &acc, const loop::Expr &multiplier,
                           const loop::Expr &shift,
-                          const RequantizeAttrs &attrs);
+                          const RequantizeAttrs &attrs,
+                          int64_t maxShift = 31);
+
+/// The largest shift in a constant shift tensor; 31 (the most allowed)
+/// when it is not constant.
+int64_t maxRequantizeShift(const Tensor *shifts);
 
 } // namespace kiln::lower
 
