@@ -1,7 +1,7 @@
 //===- RequantizeExpr.cpp - Requantize as a loop IR expression ------------===//
 // 64-bit product, rounding right shift (half to even), zero point, clamp,
-// arranged so that per element there is one multiply, two adds, one test,
-// one shift and the clamp; the rest depends on the channel only.
+// arranged so that per element there is one multiply, two adds, two shifts,
+// a mask and the clamp; the rest depends on the channel only.
 //===----------------------------------------------------------------------===//
 #include "RequantizeExpr.h"
 
@@ -37,9 +37,10 @@ Expr requantizeExpr(const Expr &acc, const Expr &multiplier, const Expr &shift,
   Expr bias = shl(i64(1), t - i64(1)) - i64(1);
   if (foldZp)
     bias = bias + shl(i64(zp), t);
-  Expr sum = p + bias;
-  Expr odd = binary(BinaryOp::BitAnd, p, shl(i64(1), t)) != i64(0);
-  Expr v = binary(BinaryOp::Shr, select(odd, sum + i64(1), sum), t);
+  // The odd bit by shift and mask: a bit test's mask register would cost
+  // x86 two more shuffle-port instructions, the port the epilogue is short of.
+  Expr odd = binary(BinaryOp::BitAnd, binary(BinaryOp::Shr, p, t), i64(1));
+  Expr v = binary(BinaryOp::Shr, p + bias + odd, t);
   if (zp != 0 && !foldZp)
     v = v + i64(zp);
   return cast(attrs.outputType,

@@ -132,6 +132,19 @@ void lowerPad(LowerContext &ctx) {
     return;
   }
   bool isConstant = mode == "constant";
+  if (isConstant) {
+    // The fill everywhere, then the input into the interior: two plain
+    // copies with contiguous rows, where a select per element over clamped
+    // indices would be read lane by lane.
+    ctx.emit(compute(out, [&](const Indices &) { return fill; }));
+    ctx.emit(loopNest(in->shape, [&](const Indices &i) {
+      Indices dst(i.size());
+      for (size_t d = 0; d < i.size(); ++d)
+        dst[d] = before[d] == 0 ? i[d] : i[d] + Expr(before[d]);
+      return makeStore(out, dst, load(in, i));
+    }));
+    return;
+  }
   ctx.emit(compute(out, [&](const Indices &o) {
     Indices src(o.size());
     Expr inside;
