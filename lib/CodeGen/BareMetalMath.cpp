@@ -41,6 +41,9 @@ MathTarget mathTarget(const Module &module, const CodeGenOptions &options) {
     mt.vnni512 = sti->checkFeatures("+avx512vnni");
     mt.vnni256 = sti->checkFeatures("+avxvnni") ||
                  (mt.vnni512 && sti->checkFeatures("+avx512vl"));
+    mt.x86VectorBits = sti->checkFeatures("+avx512f") ? 512
+                       : sti->checkFeatures("+avx2")  ? 256
+                                                      : 128;
   } else if (triple.isAArch64()) {
     mt.armDot = sti->checkFeatures("+dotprod");
     mt.armUsdot = sti->checkFeatures("+i8mm");

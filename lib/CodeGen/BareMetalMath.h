@@ -27,6 +27,9 @@ struct MathTarget {
   /// AArch64 SDOT/UDOT (+dotprod) and USDOT (+i8mm).
   bool vnni512 = false, vnni256 = false;
   bool armDot = false, armUsdot = false;
+  /// x86-64 only: the widest integer vector in bits (512 with AVX-512F, 256
+  /// with AVX2, else 128); 0 on other architectures.
+  int x86VectorBits = 0;
 };
 
 /// Reads the module's triple and the target-cpu/target-features of

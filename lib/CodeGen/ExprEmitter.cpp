@@ -79,6 +79,8 @@ Value *KernelEmitter::emit(const Expr &e) {
   }
   case ExprKind::Cast: {
     const auto *n = e.as<CastNode>();
+    if (Value *v = emitEvenOddLanes(n))
+      return v;
     return emitCast(emit(n->value), n->value.type(), t);
   }
   case ExprKind::Load:
@@ -118,12 +120,16 @@ static Value *floatMinMax(IRBuilder<> &b, bool isMin, Value *a, Value *c) {
 Value *KernelEmitter::emitBinary(const BinaryNode *n) {
   if (Value *dot = emitDotProducts(n))
     return dot;
-  DType t = n->a.type();
   Value *a = emit(n->a);
   Value *c = emit(n->b);
+  return emitBinaryOp(n->op, a, c, n->a.type(), n);
+}
+
+Value *KernelEmitter::emitBinaryOp(BinaryOp op, Value *a, Value *c, DType t,
+                                   const BinaryNode *n) {
   bool fl = t.isFloat();
   bool sgn = isSigned(t.elem);
-  switch (n->op) {
+  switch (op) {
   case BinaryOp::Add:
     return fl ? roundTo(b_.CreateFAdd(a, c), t) : b_.CreateAdd(a, c);
   case BinaryOp::Sub:
@@ -133,25 +139,25 @@ Value *KernelEmitter::emitBinary(const BinaryNode *n) {
   case BinaryOp::Div:
     if (fl)
       return roundTo(b_.CreateFDiv(a, c), t);
-    return emitIntDiv(n->op, a, c, n);
+    return emitIntDiv(op, a, c, n);
   case BinaryOp::Mod:
     if (fl)
       return roundTo(math_.bareMetal ? emitLibmCall("fmod", {a, c}, t)
                                      : b_.CreateFRem(a, c),
                      t);
-    return emitIntDiv(n->op, a, c, n);
+    return emitIntDiv(op, a, c, n);
   case BinaryOp::FloorDiv:
   case BinaryOp::FloorMod:
     if (fl) {
       Value *q = emitFloor(b_.CreateFDiv(a, c));
-      if (n->op == BinaryOp::FloorDiv)
+      if (op == BinaryOp::FloorDiv)
         return roundTo(q, t);
       return roundTo(b_.CreateFSub(a, b_.CreateFMul(q, c)), t);
     }
-    return emitIntDiv(n->op, a, c, n);
+    return emitIntDiv(op, a, c, n);
   case BinaryOp::Min:
   case BinaryOp::Max: {
-    bool isMin = n->op == BinaryOp::Min;
+    bool isMin = op == BinaryOp::Min;
     if (fl)
       return floatMinMax(b_, isMin, a, c);
     Value *pick = isMin ? (sgn ? b_.CreateICmpSLT(a, c) : b_.CreateICmpULT(a, c))
@@ -184,7 +190,7 @@ Value *KernelEmitter::emitBinary(const BinaryNode *n) {
     return b_.CreateXor(a, c);
   case BinaryOp::Shl:
   case BinaryOp::Shr:
-    return emitShift(n->op, a, c, t);
+    return emitShift(op, a, c, t);
   }
   unsupported("unknown binary operator");
 }

@@ -48,6 +48,14 @@ private:
   // Expressions (ExprEmitter.cpp).
   llvm::Value *emit(const loop::Expr &e);
   llvm::Value *emitBinary(const loop::BinaryNode *n);
+  /// op on emitted operands of type t; n (for division by a constant) may
+  /// be null for other ops.
+  llvm::Value *emitBinaryOp(loop::BinaryOp op, llvm::Value *a, llvm::Value *c,
+                            loop::DType t, const loop::BinaryNode *n);
+  /// An i64 vector computation narrowed by a cast (EvenOddLanes.cpp), done
+  /// in even and odd lane halves on x86; else null.
+  llvm::Value *emitEvenOddLanes(const loop::CastNode *n);
+  llvm::Value *emitHalfLanes(const loop::Expr &e, bool odd);
   llvm::Value *emitIntDiv(loop::BinaryOp op, llvm::Value *a, llvm::Value *b,
                           const loop::BinaryNode *n);
   llvm::Value *emitShift(loop::BinaryOp op, llvm::Value *a, llvm::Value *b,

@@ -540,6 +540,8 @@ TEST_CASE("compiled Requantize is bit-exact with the interpreter",
         "]} : i32[8]\n"
         "  %s22 = Constant() {value = dense<i8[8]>[0, 3, 22, -30, 22, 5, 7, "
         "20]} : i8[8]\n"
+        "  %s31 = Constant() {value = dense<i32[8]>[1, 3, 31, 1, 31, 5, 7, "
+        "20]} : i32[8]\n"
         "  %m1 = Constant() {value = dense<i32[1]>[2147483647]} : i32[1]\n"
         "  %s1 = Constant() {value = dense<i32[]>[-30]} : i32[]\n"
         "  %m2 = Constant() {value = dense<i32[]>[1073741824]} : i32[]\n"
@@ -555,7 +557,13 @@ TEST_CASE("compiled Requantize is bit-exact with the interpreter",
         "= -101} : i8[2,8,40]\n"
         "  %u = Requantize(%acc, %m, %s22) {max = 250, output_type = \"u8\", "
         "zero_point = 255} : u8[2,8,40]\n"
-        "  return %y, %z, %w, %v, %u\n}\n";
+        // Shifts of at least 1: the clamp runs on i32 (zero point too when
+        // a shift of 31 keeps it out of the rounding constant).
+        "  %r = Requantize(%acc, %m, %s31) {output_type = \"i8\", zero_point "
+        "= -77} : i8[2,8,40]\n"
+        "  %q = Requantize(%acc, %m, %s31) {min = 5, output_type = \"u8\", "
+        "zero_point = 200} : u8[2,8,40]\n"
+        "  return %y, %z, %w, %v, %u, %r, %q\n}\n";
     // Parameters along the last axis.
     std::string lastAxis =
         "func @main(%acc: i32[2,8,40], %m: i32[40], %s: i32[40]) {\n"

@@ -87,7 +87,7 @@ void lowerQConvNCHWc(LowerContext &ctx) {
   arith.finish = [&](const Expr &acc, const Expr &ch) {
     return lower::requantizeExpr(acc, requantParam(ctx, 3, ch),
                                  requantParam(ctx, 4, ch), attrs,
-                                 lower::maxRequantizeShift(ctx.constant(4)));
+                                 lower::requantizeShiftRange(ctx.constant(4)));
   };
   arith.stagedFinish = true;
   TiledConvPlan plan = planTiledConv(g, x, y);

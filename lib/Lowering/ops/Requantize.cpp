@@ -69,7 +69,7 @@ void lowerRequantize(LowerContext &ctx) {
     return requantizeExpr(load(acc, idx),
                           paramAt(ctx, 1, mulChannels, axis, idx),
                           paramAt(ctx, 2, shiftChannels, axis, idx), attrs,
-                          maxRequantizeShift(ctx.constant(2)));
+                          requantizeShiftRange(ctx.constant(2)));
   }));
 }
 

@@ -29,7 +29,8 @@ Expr shl(const Expr &a, const Expr &b) { return binary(BinaryOp::Shl, a, b); }
 // The zero point joins the constant as zp * 2^t (a multiple of 2^t passes
 // the floor unchanged) when that cannot overflow either.
 Expr requantizeExpr(const Expr &acc, const Expr &multiplier, const Expr &shift,
-                    const RequantizeAttrs &attrs, int64_t maxShift) {
+                    const RequantizeAttrs &attrs, ShiftRange shifts) {
+  int64_t maxShift = shifts.max;
   Expr t = shift + i64(31);
   Expr p = cast(ElementType::I64, acc) * multiplier;
   int64_t zp = attrs.zeroPoint;
@@ -41,19 +42,32 @@ Expr requantizeExpr(const Expr &acc, const Expr &multiplier, const Expr &shift,
   // x86 two more shuffle-port instructions, the port the epilogue is short of.
   Expr odd = binary(BinaryOp::BitAnd, binary(BinaryOp::Shr, p, t), i64(1));
   Expr v = binary(BinaryOp::Shr, p + bias + odd, t);
+  if (shifts.min >= 1) {
+    // t >= 32: |v| <= 2^62 / 2^32 + |zp| fits in i32, so the clamp runs on
+    // i32 lanes, half as many vectors as i64.
+    auto i32 = [](int64_t c) { return intImm(DType(ElementType::I32), c); };
+    Expr v32 = cast(ElementType::I32, v);
+    if (zp != 0 && !foldZp)
+      v32 = v32 + i32(zp);
+    return cast(attrs.outputType,
+                loop::min(loop::max(v32, i32(attrs.qmin)), i32(attrs.qmax)));
+  }
   if (zp != 0 && !foldZp)
     v = v + i64(zp);
   return cast(attrs.outputType,
               loop::min(loop::max(v, i64(attrs.qmin)), i64(attrs.qmax)));
 }
 
-int64_t maxRequantizeShift(const Tensor *shifts) {
+ShiftRange requantizeShiftRange(const Tensor *shifts) {
+  ShiftRange r;
   if (!shifts || shifts->numElements() == 0)
-    return 31;
-  int64_t m = shifts->getInt(0);
-  for (int64_t i = 1; i < shifts->numElements(); ++i)
-    m = std::max(m, shifts->getInt(i));
-  return m;
+    return r;
+  r.min = r.max = shifts->getInt(0);
+  for (int64_t i = 1; i < shifts->numElements(); ++i) {
+    r.min = std::min(r.min, shifts->getInt(i));
+    r.max = std::max(r.max, shifts->getInt(i));
+  }
+  return r;
 }
 
 } // namespace kiln::lower

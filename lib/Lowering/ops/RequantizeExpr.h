@@ -10,18 +10,23 @@
 
 namespace kiln::lower {
 
+/// Bounds of the shifts a requantization may see (all allowed ones unless
+/// they are constants).
+struct ShiftRange {
+  int64_t min = -30, max = 31;
+};
+
 /// clamp(round_half_to_even(acc * multiplier / 2^(31 + shift)) + zero
 /// point, min, max) in attrs.outputType; acc is i32, multiplier and shift
-/// are i64 expressions, shift at most maxShift (a bound known at compile
-/// time allows more of the work to depend on the channel only).
+/// are i64 expressions with shift in `shifts` (bounds known at compile time
+/// let more of the work depend on the channel only, or run on i32).
 loop::Expr requantizeExpr(const loop::Expr &acc, const loop::Expr &multiplier,
-                          const loop::Expr &shift,
-                          const RequantizeAttrs &attrs,
-                          int64_t maxShift = 31);
+                          const loop::Expr &shift, const RequantizeAttrs &attrs,
+                          ShiftRange shifts = {});
 
-/// The largest shift in a constant shift tensor; 31 (the most allowed)
-/// when it is not constant.
-int64_t maxRequantizeShift(const Tensor *shifts);
+/// The range of a constant shift tensor; every allowed shift when it is not
+/// constant.
+ShiftRange requantizeShiftRange(const Tensor *shifts);
 
 } // namespace kiln::lower
 

@@ -4,8 +4,9 @@
 // prefixes.
 //===----------------------------------------------------------------------===//
 #include "TensorLowerUtils.h"
-
 #include "kiln/IR/TensorOpHelpers.h"
+
+#include <algorithm>
 
 namespace kiln {
 
@@ -132,10 +133,14 @@ void lowerPad(LowerContext &ctx) {
     return;
   }
   bool isConstant = mode == "constant";
-  if (isConstant) {
+  bool cropless = std::all_of(before.begin(), before.end(),
+                              [](int64_t v) { return v >= 0; }) &&
+                  std::all_of(after.begin(), after.end(),
+                              [](int64_t v) { return v >= 0; });
+  if (isConstant && cropless) {
     // The fill everywhere, then the input into the interior: two plain
     // copies with contiguous rows, where a select per element over clamped
-    // indices would be read lane by lane.
+    // indices would be read lane by lane. (Negative pads crop instead.)
     ctx.emit(compute(out, [&](const Indices &) { return fill; }));
     ctx.emit(loopNest(in->shape, [&](const Indices &i) {
       Indices dst(i.size());
