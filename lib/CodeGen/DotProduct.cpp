@@ -11,6 +11,7 @@
 #include "KernelEmitter.h"
 
 #include "kiln/LoopIR/Schedule.h"
+#include "kiln/LoopIR/Simplify.h"
 
 #include <llvm/IR/IntrinsicsAArch64.h>
 #include <llvm/IR/IntrinsicsX86.h>
@@ -104,6 +105,49 @@ bool sameWeights(const LoadNode *a, const LoadNode *b) {
                    b->indices[rank - 2].as<RampNode>()->base);
 }
 
+/// A depthwise tap: cast<i32xL>(u[...]) * cast<i32xL>(s[...]) of two
+/// contiguous 8-bit vector loads, u of u8 and s of i8 (either order).
+struct TapProduct {
+  const LoadNode *u = nullptr, *s = nullptr;
+};
+
+std::optional<TapProduct> matchTap(const Expr &e, int lanes) {
+  const auto *mul = e.as<BinaryNode>();
+  if (!mul || mul->op != BinaryOp::Mul)
+    return std::nullopt;
+  const auto *ca = mul->a.as<CastNode>(), *cb = mul->b.as<CastNode>();
+  if (!ca || !cb)
+    return std::nullopt;
+  const auto *la = ca->value.as<LoadNode>(), *lb = cb->value.as<LoadNode>();
+  if (!la || !lb || la->type.lanes != lanes || lb->type.lanes != lanes)
+    return std::nullopt;
+  if (la->type.elem == ElementType::U8 && lb->type.elem == ElementType::I8)
+    return TapProduct{la, lb};
+  if (la->type.elem == ElementType::I8 && lb->type.elem == ElementType::U8)
+    return TapProduct{lb, la};
+  return std::nullopt;
+}
+
+/// Whether `b` reads what `a` reads shifted by k vectors of `lanes`
+/// elements: the same buffer and indices but for one scalar index that is
+/// k more, on a dimension of stride `lanes` (k = 0: the same access).
+bool shiftedBy(const LoadNode *a, const LoadNode *b, int64_t k, int lanes) {
+  if (a->buffer.get() != b->buffer.get() ||
+      a->indices.size() != b->indices.size())
+    return false;
+  int differing = 0;
+  for (size_t d = 0; d < a->indices.size(); ++d) {
+    if (exprEqual(a->indices[d], b->indices[d]))
+      continue;
+    int64_t delta = 0;
+    if (++differing > 1 || a->indices[d].type().lanes != 1 ||
+        !isConstInt(simplify(b->indices[d] - a->indices[d]), &delta) ||
+        delta != k || a->buffer->strides[d] != lanes)
+      return false;
+  }
+  return differing == (k == 0 ? 0 : 1);
+}
+
 void addTerms(const Expr &e, std::vector<Expr> &terms) {
   const auto *add = e.as<BinaryNode>();
   if (add && add->op == BinaryOp::Add) {
@@ -130,6 +174,7 @@ Value *KernelEmitter::emitDotProducts(const BinaryNode *n) {
 
   // Groups of four products k = 0..3 over the same weights.
   std::vector<std::array<size_t, 4>> groups;
+  std::vector<TapProduct> tapProducts;
   std::vector<bool> used(terms.size(), false);
   for (size_t i = 0; i < terms.size(); ++i) {
     if (used[i] || !products[i] || products[i]->k != 0)
@@ -160,7 +205,40 @@ Value *KernelEmitter::emitDotProducts(const BinaryNode *n) {
       used[j] = true;
     groups.push_back(g);
   }
-  if (groups.empty())
+  // Depthwise taps over consecutive input columns: up to four products
+  // whose inputs and weights each lie L elements apart become one dot
+  // product of the bytes regrouped four per lane (AVX512-VNNI and VBMI's
+  // byte permute; a masked load reads only the bytes the taps read).
+  std::vector<std::vector<size_t>> taps;
+  if (lanes == 16 && math_.vnni512) {
+    std::vector<std::optional<TapProduct>> tp;
+    for (const Expr &e : terms)
+      tp.push_back(matchTap(e, lanes));
+    for (size_t i = 0; i < terms.size(); ++i) {
+      if (used[i] || !tp[i] || !contiguousLoad(*tp[i]->u) ||
+          !contiguousLoad(*tp[i]->s))
+        continue;
+      std::vector<size_t> g = {i};
+      for (int64_t k = 1; k < 4; ++k) {
+        size_t found = terms.size();
+        for (size_t j = 0; j < terms.size() && found == terms.size(); ++j)
+          if (j != i && !used[j] && tp[j] &&
+              shiftedBy(tp[i]->u, tp[j]->u, k, lanes) &&
+              shiftedBy(tp[i]->s, tp[j]->s, k, lanes))
+            found = j;
+        if (found == terms.size())
+          break;
+        g.push_back(found);
+      }
+      if (g.size() < 2)
+        continue;
+      for (size_t j : g)
+        used[j] = true;
+      taps.push_back(g);
+      tapProducts.push_back(*tp[i]);
+    }
+  }
+  if (groups.empty() && taps.empty())
     return nullptr;
 
   Value *acc = nullptr;
@@ -190,7 +268,52 @@ Value *KernelEmitter::emitDotProducts(const BinaryNode *n) {
     acc = emitDot4(acc, packed, aSigned, scalarAddress(w->buffer, first),
                    w->type.elem == ElementType::I8, lanes);
   }
+  for (size_t g = 0; g < taps.size(); ++g) {
+    int k = int(taps[g].size());
+    Value *u = regroupTaps(tapProducts[g].u, k, lanes);
+    Value *sv = regroupTaps(tapProducts[g].s, k, lanes);
+    auto *wordsTy = FixedVectorType::get(b_.getInt32Ty(), unsigned(lanes));
+    acc = b_.CreateCall(
+        llvm::Intrinsic::getDeclaration(
+            &module_, llvm::Intrinsic::x86_avx512_vpdpbusd_512),
+        {acc, b_.CreateBitCast(u, wordsTy), b_.CreateBitCast(sv, wordsTy)});
+  }
   return acc;
+}
+
+bool KernelEmitter::contiguousLoad(const LoadNode &n) {
+  const Buffer &buf = n.buffer;
+  int vectors = 0;
+  for (size_t d = 0; d < n.indices.size(); ++d) {
+    if (n.indices[d].type().lanes == 1)
+      continue;
+    const auto *ramp = n.indices[d].as<RampNode>();
+    int64_t stride = 0;
+    if (++vectors > 1 || !ramp || !isConstInt(ramp->stride, &stride) ||
+        stride * buf->strides[d] != 1)
+      return false;
+  }
+  return vectors == 1;
+}
+
+Value *KernelEmitter::regroupTaps(const LoadNode *n, int taps, int lanes) {
+  // Bytes [k * L + l] for k < taps, then byte 4l + k of the result is lane
+  // l of tap k (zero for k >= taps).
+  Type *i8 = b_.getInt8Ty();
+  auto *bytesTy = FixedVectorType::get(i8, unsigned(4 * lanes));
+  Value *p = contiguousAddress(n->buffer, n->indices);
+  SmallVector<Constant *, 64> live;
+  for (int i = 0; i < 4 * lanes; ++i)
+    live.push_back(b_.getInt1(i < taps * lanes));
+  Value *zero = Constant::getNullValue(bytesTy);
+  Value *bytes =
+      b_.CreateMaskedLoad(bytesTy, b_.CreateBitCast(p, bytesTy->getPointerTo()),
+                          Align(1), ConstantVector::get(live), zero);
+  SmallVector<int, 64> mask;
+  for (int l = 0; l < lanes; ++l)
+    for (int k = 0; k < 4; ++k)
+      mask.push_back(k < taps ? k * lanes + l : 4 * lanes);
+  return b_.CreateShuffleVector(bytes, zero, mask);
 }
 
 Value *KernelEmitter::emitDot4(Value *acc, Value *packed, bool aSigned,
@@ -210,19 +333,23 @@ Value *KernelEmitter::emitDot4(Value *acc, Value *packed, bool aSigned,
   // VPDPBUSD multiplies unsigned bytes of its first source by signed bytes
   // of its second; the product is symmetric, so either side may be the
   // broadcast one.
-  if (aSigned != wSigned && ((lanes == 16 && math_.vnni512) ||
-                             (lanes == 8 && math_.vnni256))) {
-    llvm::Intrinsic::ID id = lanes == 16 ? llvm::Intrinsic::x86_avx512_vpdpbusd_512
-                                   : llvm::Intrinsic::x86_avx512_vpdpbusd_256;
+  if (aSigned != wSigned &&
+      ((lanes == 16 && math_.vnni512) || (lanes == 8 && math_.vnni256))) {
+    llvm::Intrinsic::ID id = lanes == 16
+                                 ? llvm::Intrinsic::x86_avx512_vpdpbusd_512
+                                 : llvm::Intrinsic::x86_avx512_vpdpbusd_256;
     Value *wWords = b_.CreateBitCast(wBytes, wordsTy);
-    return aSigned ? call(id, {}, wWords, aWords) : call(id, {}, aWords, wWords);
+    return aSigned ? call(id, {}, wWords, aWords)
+                   : call(id, {}, aWords, wWords);
   }
   if (lanes == 4 && ((aSigned == wSigned && math_.armDot) ||
                      (aSigned != wSigned && math_.armUsdot))) {
     Type *types[] = {wordsTy, bytesTy};
     if (aSigned != wSigned)
-      return aSigned ? call(llvm::Intrinsic::aarch64_neon_usdot, types, wBytes, aBytes)
-                     : call(llvm::Intrinsic::aarch64_neon_usdot, types, aBytes, wBytes);
+      return aSigned ? call(llvm::Intrinsic::aarch64_neon_usdot, types, wBytes,
+                            aBytes)
+                     : call(llvm::Intrinsic::aarch64_neon_usdot, types, aBytes,
+                            wBytes);
     return call(aSigned ? llvm::Intrinsic::aarch64_neon_sdot
                         : llvm::Intrinsic::aarch64_neon_udot,
                 types, aBytes, wBytes);
@@ -230,10 +357,10 @@ Value *KernelEmitter::emitDot4(Value *acc, Value *packed, bool aSigned,
   // Exact everywhere: widen, multiply, and add the four products of each
   // lane (|sum| < 2^17, so no step wraps where the instructions would not).
   auto *wideTy = FixedVectorType::get(i32, unsigned(4 * lanes));
-  Value *wWide = wSigned ? b_.CreateSExt(wBytes, wideTy)
-                         : b_.CreateZExt(wBytes, wideTy);
-  Value *aWide = aSigned ? b_.CreateSExt(aBytes, wideTy)
-                         : b_.CreateZExt(aBytes, wideTy);
+  Value *wWide =
+      wSigned ? b_.CreateSExt(wBytes, wideTy) : b_.CreateZExt(wBytes, wideTy);
+  Value *aWide =
+      aSigned ? b_.CreateSExt(aBytes, wideTy) : b_.CreateZExt(aBytes, wideTy);
   Value *prod = b_.CreateMul(wWide, aWide);
   for (int k = 0; k < 4; ++k) {
     SmallVector<int, 16> mask;

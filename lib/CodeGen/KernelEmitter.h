@@ -78,6 +78,11 @@ private:
   /// wPtr[4l + k] (signedness of each side given).
   llvm::Value *emitDot4(llvm::Value *acc, llvm::Value *packed, bool aSigned,
                         llvm::Value *wPtr, bool wSigned, int lanes);
+  /// Whether n is one contiguous vector access (Memory.cpp's rule).
+  bool contiguousLoad(const loop::LoadNode &n);
+  /// The 4L bytes of `taps` consecutive L-lane vectors from n's address,
+  /// regrouped so that each i32 lane holds its lane's byte of every tap.
+  llvm::Value *regroupTaps(const loop::LoadNode *n, int taps, int lanes);
   llvm::Value *emitLoad(const loop::LoadNode *n);
 
   // Memory access (Memory.cpp).

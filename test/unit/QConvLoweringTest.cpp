@@ -85,6 +85,12 @@ const QConvCase cases[] = {
     {1, 12, 1, 12, 5, 5, 3, 1, 1, false, false, false},
     {2, 16, 2, 16, 6, 7, 3, 1, 1, true, false, true},
     {1, 8, 1, 8, 9, 9, 3, 2, 1, true, true, false},
+    // Depthwise rows long enough for unguarded tiles (a row's taps in one
+    // dot product), strided, 2 and 5 taps wide.
+    {2, 16, 2, 16, 4, 70, 3, 1, 1, true, false, true},
+    {1, 16, 1, 16, 6, 33, 3, 2, 1, true, false, false},
+    {1, 16, 1, 16, 5, 12, 2, 1, 0, true, false, true},
+    {1, 16, 1, 16, 7, 9, 5, 1, 2, true, false, true},
 };
 
 void checkCase(const QConvCase &c, const std::string &target,

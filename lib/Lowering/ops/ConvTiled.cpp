@@ -87,6 +87,13 @@ public:
           auto tiles = [&](int64_t from, int64_t to, bool guard) {
             if (to <= from)
               return;
+            if (to - from == 1) {
+              // A known first column lets a guarded tile see which of its
+              // columns read no padding.
+              parts.push_back(
+                  tileBody(o[0], o[1], o[2], Expr(from * t), t, guard));
+              return;
+            }
             loop::Var c("c");
             parts.push_back(loop::makeFor(
                 c, Expr(from), Expr(to - from), loop::ForKind::Serial,
@@ -155,14 +162,40 @@ private:
     int64_t pack = g.depthwise ? 1 : arith.pack;
     loop::Var icb("r0"), kh("r1"), kw("r2"), ic("r3");
     Expr top = row * Expr(geo.strideH) - Expr(geo.padTop);
-    std::vector<Stmt> steps;
+    int64_t first = 0;
+    bool firstKnown = isConstInt(c0, &first);
+    // Steps inside the kw loop, and (depthwise taps together) after it.
+    std::vector<Stmt> steps, tapSteps;
     for (int64_t i = 0; i < t; ++i) {
-      Expr iw = (c0 + Expr(i)) * Expr(geo.strideW) - Expr(geo.padLeft) + kw;
+      Expr iw0 = (c0 + Expr(i)) * Expr(geo.strideW) - Expr(geo.padLeft);
+      int64_t w0 = (first + i) * geo.strideW - geo.padLeft;
+      bool columnInside =
+          !guard || (firstKnown && w0 >= 0 && w0 + g.kw <= geo.width);
+      bool tapsTogether = g.depthwise && arith.depthwiseTapsTogether &&
+                          columnInside && g.kw <= 4;
+      Expr iw = iw0 + kw;
       Expr inside = guard ? inRange(iw, geo.width) : Expr();
       if (guard)
         iw = clampIndex(iw, geo.width);
       for (int64_t j = 0; j < jn; ++j)
-        steps.push_back(lanes([&](const Expr &l) {
+        (tapsTogether ? tapSteps : steps).push_back(lanes([&](const Expr &l) {
+          if (tapsTogether) {
+            // One expression over the row's taps (consecutive columns).
+            Expr e = loop::load(accOf(j, i), {l});
+            for (int64_t k = 0; k < g.kw; ++k) {
+              auto xk = [&](int64_t) {
+                return loop::load(x, {n, block(j), top + kh, iw0 + Expr(k), l});
+              };
+              auto wk = [&](int64_t) {
+                Indices wi = {block(j), Expr(0), kh, Expr(k), Expr(0), l};
+                if (w->rank() == 7)
+                  wi.push_back(Expr(0));
+                return loop::load(w, wi);
+              };
+              e = arith.step(e, xk, wk, Expr());
+            }
+            return loop::makeStore(accOf(j, i), {l}, e);
+          }
           std::function<Expr(int64_t)> xv, wv;
           if (g.depthwise) {
             xv = [&](int64_t) {
@@ -197,8 +230,13 @@ private:
     if (!g.depthwise)
       update = loop::makeFor(ic, Expr(0), Expr(g.ib / pack),
                              loop::ForKind::Serial, update);
-    update = loop::makeFor(kw, Expr(0), Expr(g.kw), loop::ForKind::Serial,
-                           update);
+    if (!steps.empty())
+      update = loop::makeFor(kw, Expr(0), Expr(g.kw), loop::ForKind::Serial,
+                             update);
+    if (!tapSteps.empty()) {
+      tapSteps.insert(tapSteps.begin(), update);
+      update = loop::makeSeq(tapSteps);
+    }
     bool clipRows = geo.padTop > 0 ||
                     (geo.rows - 1) * geo.strideH - geo.padTop + g.kh >
                         geo.height;

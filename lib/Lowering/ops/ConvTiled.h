@@ -51,6 +51,10 @@ struct ConvArithmetic {
   /// alias finish's per-channel loads, so only then does code generation
   /// share them (and what finish derives from them) across a block's columns.
   bool stagedFinish = false;
+  /// A depthwise step of a tile that reads no padding sums a kernel row's
+  /// taps (at most 4, consecutive input columns) in one expression, which
+  /// code generation can turn into one dot product per row.
+  bool depthwiseTapsTogether = false;
 };
 
 /// Where the tiled kernel runs: output rows/columns and the input size it

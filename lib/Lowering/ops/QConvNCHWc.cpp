@@ -90,6 +90,7 @@ void lowerQConvNCHWc(LowerContext &ctx) {
                                  lower::requantizeShiftRange(ctx.constant(4)));
   };
   arith.stagedFinish = true;
+  arith.depthwiseTapsTogether = true;
   TiledConvPlan plan = planTiledConv(g, x, y);
   ConvTile tile = planConvTile(g, plan.geo.columns, ctx.target());
   ctx.emit(tiledConv(g, plan.x, w, plan.y, plan.geo, tile, arith));
