@@ -215,8 +215,9 @@ Value *KernelEmitter::emitDotProducts(const BinaryNode *n) {
     for (const Expr &e : terms)
       tp.push_back(matchTap(e, lanes));
     for (size_t i = 0; i < terms.size(); ++i) {
-      if (used[i] || !tp[i] || !contiguousLoad(*tp[i]->u) ||
-          !contiguousLoad(*tp[i]->s))
+      if (used[i] || !tp[i] ||
+          contiguousRampDim(tp[i]->u->buffer, tp[i]->u->indices) < 0 ||
+          contiguousRampDim(tp[i]->s->buffer, tp[i]->s->indices) < 0)
         continue;
       std::vector<size_t> g = {i};
       for (int64_t k = 1; k < 4; ++k) {
@@ -279,21 +280,6 @@ Value *KernelEmitter::emitDotProducts(const BinaryNode *n) {
         {acc, b_.CreateBitCast(u, wordsTy), b_.CreateBitCast(sv, wordsTy)});
   }
   return acc;
-}
-
-bool KernelEmitter::contiguousLoad(const LoadNode &n) {
-  const Buffer &buf = n.buffer;
-  int vectors = 0;
-  for (size_t d = 0; d < n.indices.size(); ++d) {
-    if (n.indices[d].type().lanes == 1)
-      continue;
-    const auto *ramp = n.indices[d].as<RampNode>();
-    int64_t stride = 0;
-    if (++vectors > 1 || !ramp || !isConstInt(ramp->stride, &stride) ||
-        stride * buf->strides[d] != 1)
-      return false;
-  }
-  return vectors == 1;
 }
 
 Value *KernelEmitter::regroupTaps(const LoadNode *n, int taps, int lanes) {

@@ -20,6 +20,12 @@ namespace kiln::codegen {
 /// Values are kept in "register" types: bool is i1, f16 and bf16 are float
 /// values that are exactly representable in their type (every operation
 /// rounds its result). In memory bool is i8, f16 is half and bf16 is i16.
+/// The dimension of the one vector index of an access when that index is a
+/// Ramp stepping through consecutive elements (the access is then one
+/// contiguous vector load/store, Memory.cpp); else -1.
+int contiguousRampDim(const loop::Buffer &buffer,
+                      const std::vector<loop::Expr> &indices);
+
 class KernelEmitter {
 public:
   KernelEmitter(llvm::Module &module, const CodeGenOptions &options);
@@ -78,8 +84,6 @@ private:
   /// wPtr[4l + k] (signedness of each side given).
   llvm::Value *emitDot4(llvm::Value *acc, llvm::Value *packed, bool aSigned,
                         llvm::Value *wPtr, bool wSigned, int lanes);
-  /// Whether n is one contiguous vector access (Memory.cpp's rule).
-  bool contiguousLoad(const loop::LoadNode &n);
   /// The 4L bytes of `taps` consecutive L-lane vectors from n's address,
   /// regrouped so that each i32 lane holds its lane's byte of every tap.
   llvm::Value *regroupTaps(const loop::LoadNode *n, int taps, int lanes);

@@ -80,28 +80,36 @@ Value *KernelEmitter::scalarAddress(const Buffer &buffer,
   return b_.CreateInBoundsGEP(memType(buffer->elem), bufferBase(buffer), flat);
 }
 
-Value *KernelEmitter::contiguousAddress(const Buffer &buffer,
-                                        const std::vector<Expr> &indices) {
+int contiguousRampDim(const Buffer &buffer, const std::vector<Expr> &indices) {
   // The one vector index must step through consecutive elements; it need
   // not be the last (a depthwise int8 weight [.., ob, 1] ends in a unit dim).
-  size_t rampDim = indices.size();
+  int rampDim = -1;
   for (size_t d = 0; d < indices.size(); ++d) {
     if (indices[d].type().lanes == 1)
       continue;
-    if (rampDim != indices.size())
-      return nullptr;
-    rampDim = d;
+    if (rampDim >= 0)
+      return -1;
+    rampDim = int(d);
   }
-  if (rampDim == indices.size())
-    return nullptr;
-  const auto *ramp = indices[rampDim].as<RampNode>();
+  if (rampDim < 0)
+    return -1;
+  const auto *ramp = indices[size_t(rampDim)].as<RampNode>();
   int64_t stride = 0;
   if (!ramp || !isConstInt(ramp->stride, &stride) ||
-      stride * buffer->strides[rampDim] != 1)
+      stride * buffer->strides[size_t(rampDim)] != 1)
+    return -1;
+  return rampDim;
+}
+
+Value *KernelEmitter::contiguousAddress(const Buffer &buffer,
+                                        const std::vector<Expr> &indices) {
+  int rampDim = contiguousRampDim(buffer, indices);
+  if (rampDim < 0)
     return nullptr;
+  const auto *ramp = indices[size_t(rampDim)].as<RampNode>();
   std::vector<Value *> idx;
   for (size_t d = 0; d < indices.size(); ++d)
-    idx.push_back(d == rampDim
+    idx.push_back(int(d) == rampDim
                       ? indexToI64(emit(ramp->base), ramp->base.type())
                       : indexToI64(emit(indices[d]), indices[d].type()));
   Value *flat = scalarOffset(b_, idx, buffer->strides, idx.size());
