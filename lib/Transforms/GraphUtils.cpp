@@ -27,6 +27,18 @@ Value *createConstant(Function &f, Function::NodeList::iterator pos,
   return c->result(0);
 }
 
+Node *createInferred(Function &f, Node *pos, OpKind kind,
+                     const std::vector<Value *> &operands,
+                     const std::map<std::string, Attribute> &attrs,
+                     const std::string &name, size_t numResults) {
+  Node *n = f.createNodeBefore(f.find(pos), kind, operands,
+                               std::vector<TensorType>(numResults), name);
+  for (const auto &[key, value] : attrs)
+    n->setAttr(key, value);
+  refineResultTypes(*n);
+  return n;
+}
+
 // A subgraph body may return a value of an enclosing function directly;
 // replaceAllUsesWith only redirects the function's own outputs.
 static void replaceInBodyOutputs(Function &f, Value *from, Value *to) {

@@ -20,7 +20,6 @@ namespace kiln {
 namespace {
 
 using nchwc::channelBlock;
-using nchwc::createInferred;
 using nchwc::createTransform;
 
 bool isStaticF32(const TensorType &t, size_t rank) {

@@ -8,6 +8,7 @@
 #include "kiln/IR/InferContext.h"
 #include "kiln/IR/Layout.h"
 #include "kiln/IR/Module.h"
+#include "kiln/Transforms/GraphUtils.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -26,20 +27,6 @@ inline int64_t channelBlock(int64_t channels, int64_t lanes) {
     if (channels % b == 0)
       return b;
   return 1;
-}
-
-/// A node of `kind` before `pos` with inferred result types.
-inline Node *createInferred(Function &f, Node *pos, OpKind kind,
-                            const std::vector<Value *> &operands,
-                            const std::map<std::string, Attribute> &attrs,
-                            const std::string &name = "",
-                            size_t numResults = 1) {
-  Node *n = f.createNodeBefore(f.find(pos), kind, operands,
-                               std::vector<TensorType>(numResults), name);
-  for (const auto &[key, value] : attrs)
-    n->setAttr(key, value);
-  refineResultTypes(*n);
-  return n;
 }
 
 inline Value *createTransform(Function &f, Node *pos, Value *x, int64_t src,

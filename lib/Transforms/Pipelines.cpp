@@ -22,7 +22,7 @@ std::string defaultGraphPipeline(unsigned optLevel) {
            "fold-batchnorm,fold-constants,simplify,pack-gemm-weights,dce,fuse";
   case 3:
     return "fold-shapes,qdq-to-integer,fold-constants,simplify,cse,"
-           "fold-batchnorm,fold-constants,simplify,gemv-as-conv,layout-nchwc,"
+           "fold-batchnorm,fold-constants,simplify,qmatmul-as-conv,layout-nchwc,"
            "fold-constants,"
            "simplify,cse,pack-gemm-weights,dce,fuse";
   }

@@ -184,9 +184,9 @@ TEST_CASE("graph passes preserve semantics on random graphs",
   for (const std::string &s : subjects) {
     INFO(s);
     // Random graphs are float: the integer passes have nothing to rewrite
-    // there (QdqToIntegerTest and gemv-as-conv.kir check them on quantized
+    // there (QdqToIntegerTest and qmatmul-as-conv.kir check them on quantized
     // graphs).
-    if (s != "qdq-to-integer" && s != "gemv-as-conv")
+    if (s != "qdq-to-integer" && s != "qmatmul-as-conv")
       CHECK(changed[s] > 0);
   }
   const std::pair<const char *, const char *> expectedCounters[] = {

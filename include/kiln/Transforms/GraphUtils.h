@@ -6,6 +6,9 @@
 #include "kiln/IR/Function.h"
 
 #include <functional>
+#include <map>
+#include <string>
+#include <vector>
 
 namespace kiln {
 
@@ -16,6 +19,12 @@ bool isUsed(const Value &v);
 /// Creates a Constant node holding `value` before `pos` and returns its result.
 Value *createConstant(Function &f, Function::NodeList::iterator pos,
                       Tensor value, const std::string &name = "");
+/// Creates a node of `kind` before `pos` whose result types are inferred
+/// from its operands and attributes.
+Node *createInferred(Function &f, Node *pos, OpKind kind,
+                     const std::vector<Value *> &operands,
+                     const std::map<std::string, Attribute> &attrs = {},
+                     const std::string &name = "", size_t numResults = 1);
 /// Replaces every use of node's results by `values` (one per result; null
 /// skips a result) and erases the node.
 void replaceNode(Function &f, Node &node, const std::vector<Value *> &values);
