@@ -1,4 +1,4 @@
-//===- MatMulTile.cpp - register-tiled f32 matrix product emitter ---------===//
+//===- MatMulTile.cpp - register-tiled matrix product emitter ------------===//
 // Emits the tiled loop nest of MatMulTile.h and picks its tile from a small
 // cycle model of the target (vector loads, FMA throughput and latency).
 //===----------------------------------------------------------------------===//
@@ -14,11 +14,12 @@ namespace kiln::nnlower {
 namespace {
 
 // Estimated cycles of one k step of an a x b tile: two vector FMAs and two
-// loads (vectors of B, broadcasts of A) per cycle, and a 4-cycle add latency that fewer than 8 independent
-// accumulators cannot hide; half a cycle of loop overhead and a small
-// charge per load (misses, write-back traffic) that favours square tiles.
-// A B vector gathered lane by lane (strided B) costs `bLoad` cycles: a
-// scalar load and an insert per lane, the inserts on one port.
+// loads (vectors of B, broadcasts of A) per cycle, and a 4-cycle add latency
+// that fewer than 8 independent accumulators cannot hide; half a cycle of loop
+// overhead and a small charge per load (misses, write-back traffic) that
+// favours square tiles. A B vector gathered lane by lane (strided B) costs
+// `bLoad` cycles: a scalar load and an insert per lane, the inserts on one
+// port.
 double stepCycles(int64_t a, int64_t b, double bLoad) {
   if (a <= 0 || b <= 0)
     return 0;
@@ -63,9 +64,9 @@ Stmt emitTile(const TiledMatMul &mm, const Indices &batch, const Expr &m0,
   acc.resize(size_t(rows));
   for (int64_t i = 0; i < rows; ++i)
     for (size_t j = 0; j < cols.size(); ++j)
-      acc[size_t(i)].push_back(loop::makeBuffer(
-          fmt::format("{}_{}acc{}_{}", mm.name, tag, i, j), ElementType::F32,
-          {cols[j].width}, loop::MemoryScope::Stack));
+      acc[size_t(i)].push_back(
+          loop::makeBuffer(fmt::format("{}_{}acc{}_{}", mm.name, tag, i, j),
+                           mm.acc, {cols[j].width}, loop::MemoryScope::Stack));
 
   auto perGroup = [&](const std::function<Stmt(const Expr &, size_t)> &fn) {
     std::vector<Stmt> loops;
@@ -79,11 +80,12 @@ Stmt emitTile(const TiledMatMul &mm, const Indices &batch, const Expr &m0,
     return loop::makeSeq(loops);
   };
 
+  Expr zero =
+      isFloat(mm.acc) ? fimm(mm.acc, 0) : loop::intImm(loop::DType(mm.acc), 0);
   Stmt init = perGroup([&](const Expr &l, size_t j) {
     std::vector<Stmt> s;
     for (int64_t i = 0; i < rows; ++i)
-      s.push_back(
-          loop::makeStore(acc[size_t(i)][j], {l}, fimm(ElementType::F32, 0)));
+      s.push_back(loop::makeStore(acc[size_t(i)][j], {l}, zero));
     return loop::makeSeq(s);
   });
   // The update loads each B vector and each A scalar once per k. The
@@ -101,8 +103,7 @@ Stmt emitTile(const TiledMatMul &mm, const Indices &batch, const Expr &m0,
             loops.push_back(laneLoop(width, [&](const Expr &l) {
               std::vector<loop::Var> bv;
               for (size_t j : members)
-                bv.emplace_back(fmt::format("b{}", j),
-                                loop::DType(ElementType::F32));
+                bv.emplace_back(fmt::format("b{}", j), loop::DType(mm.acc));
               auto fma = [&](int64_t i, size_t jj) {
                 const Buffer &a = acc[size_t(i)][members[jj]];
                 Expr av = mm.loadA(batch, m0 + Expr(i), k[0]);
@@ -160,8 +161,7 @@ Stmt emitRows(const TiledMatMul &mm, const Indices &batch, int64_t mr,
         },
         "mt"));
   if (mrem > 0)
-    s.push_back(
-        emitTile(mm, batch, Expr(mt * mr), mrem, n0, cols, tag + "r"));
+    s.push_back(emitTile(mm, batch, Expr(mt * mr), mrem, n0, cols, tag + "r"));
   return loop::makeSeq(s);
 }
 
@@ -206,8 +206,7 @@ MatMulTileShape chooseMatMulTile(int64_t m, int64_t n,
 
 Stmt emitTiledMatMul(const TiledMatMul &mm, const MatMulTileShape &tile) {
   if (tile.mr < 1 || tile.nr < 1 || tile.lanes < 1)
-    fail("invalid matrix product tile {}x{}x{}", tile.mr, tile.nr,
-         tile.lanes);
+    fail("invalid matrix product tile {}x{}x{}", tile.mr, tile.nr, tile.lanes);
   int64_t lanes = tile.lanes, panel = int64_t(tile.nr) * lanes;
   int64_t pt = mm.n / panel;
   // Columns right of the full panels: whole vectors, then a partial one.

@@ -1,6 +1,7 @@
-//===- MatMulTile.h - register-tiled f32 matrix product emitter -*- C++ -*-===//
-// The shared emitter behind f32 MatMul and Gemm: C = sum_k A*B computed in
-// register tiles of MR rows x NR vectors, sized from the target's registers.
+//===- MatMulTile.h - register-tiled matrix product emitter -----*- C++ -*-===//
+// The shared emitter behind f32 MatMul and Gemm and 8-bit MatMulInteger /
+// QLinearMatMul: C = sum_k A*B computed in register tiles of MR rows x NR
+// vectors, sized from the target's registers.
 //===----------------------------------------------------------------------===//
 #ifndef KILN_LOWERING_OPS_MATMULTILE_H
 #define KILN_LOWERING_OPS_MATMULTILE_H
@@ -28,11 +29,13 @@ MatMulTileShape chooseMatMulTile(int64_t m, int64_t n,
 
 /// C[batch..., m, n] = store(sum_k loadA(m, k) * loadB(k, n)) for every
 /// batch index (loops over `batch`, outermost first), m in [0, m), n in
-/// [0, n). Loads return f32 scalars; loadB must be contiguous in n for the
+/// [0, n). Loads return `acc` scalars; loadB must be contiguous in n for the
 /// lanes to become vector loads (otherwise they load lane by lane). The
-/// product accumulates in f32 in k order.
+/// product accumulates in `acc` (f32, or i32 wrapping for widened 8-bit
+/// operands; both have the f32 lane count the tile is sized for) in k order.
 struct TiledMatMul {
   int64_t m = 0, n = 0, k = 0;
+  ElementType acc = ElementType::F32;
   std::vector<int64_t> batch;
   std::function<loop::Expr(const loop::Indices &batch, const loop::Expr &m,
                            const loop::Expr &k)>

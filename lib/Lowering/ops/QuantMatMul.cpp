@@ -3,6 +3,7 @@
 // wrapping i32. A's parameters are per tensor or per row, B's per tensor or
 // per column; QLinearMatMul's y parameters per tensor or per row.
 //===----------------------------------------------------------------------===//
+#include "MatMulTile.h"
 #include "QuantConvCommon.h"
 
 namespace kiln {
@@ -43,34 +44,67 @@ Expr colOf(const QMatMul &q, const Indices &o) {
   return q.br > 1 ? o[o.size() - 1] : Expr(0);
 }
 
+/// a's batch index of output batch `o` (size-1 dims broadcast), likewise b's.
+Indices batchOf(const QMatMul &q, const Buffer &x, size_t xBatch,
+                const Indices &o) {
+  Indices idx;
+  for (size_t d = 0; d < xBatch; ++d)
+    idx.push_back(x->shape[d] == 1 ? Expr(0) : o[q.outBatch - xBatch + d]);
+  return idx;
+}
+
 void emitIntegerMatMul(LowerContext &ctx, const QMatMul &q, const Buffer &a,
                        size_t aZpOp, const Buffer &b, size_t bZpOp,
                        const Buffer &y,
                        const std::function<Expr(Expr, const Indices &)> &fin) {
   const ElementType i32 = ElementType::I32;
+  auto loadA = [&](const Indices &batch, const Expr &row, const Expr &k) {
+    Indices ai = batchOf(q, a, q.aBatch, batch);
+    if (q.ar > 1)
+      ai.push_back(row);
+    ai.push_back(k);
+    return loadAs(i32, a, ai) - paramAt(ctx, aZpOp, row, i32);
+  };
+  auto loadB = [&](const Indices &batch, const Expr &k, const Expr &col) {
+    Indices bi = batchOf(q, b, q.bBatch, batch);
+    bi.push_back(k);
+    if (q.br > 1)
+      bi.push_back(col);
+    return loadAs(i32, b, bi) - paramAt(ctx, bZpOp, col, i32);
+  };
+  // Rows of whole vectors: the f32 product's register tiles, on widened
+  // operands with wrapping i32 accumulators (the same sums in another
+  // order). Products by constant matrices with a Requantize reach here only
+  // below -O3; qmatmul-as-conv gives them dot products.
+  if (q.br > 1 && useTiledMatMul(ElementType::F32, q.n, ctx.target())) {
+    TiledMatMul mm;
+    mm.m = q.m;
+    mm.n = q.n;
+    mm.k = q.k;
+    mm.acc = i32;
+    mm.batch.assign(y->shape.begin(), y->shape.begin() + q.outBatch);
+    mm.name = y->name;
+    mm.loadA = loadA;
+    mm.loadB = loadB;
+    mm.store = [&](const Indices &batch, const Expr &row, const Expr &col,
+                   const Expr &acc) {
+      Indices o = batch;
+      if (q.ar > 1)
+        o.push_back(row);
+      o.push_back(col);
+      return loop::makeStore(y, o, fin ? fin(acc, o) : acc);
+    };
+    ctx.emit(emitTiledMatMul(mm, chooseMatMulTile(mm.m, mm.n, ctx.target())));
+    return;
+  }
   loop::Reduction red;
   red.shape = {q.k};
   red.accType = i32;
   red.init = loop::intImm(loop::DType(i32), 0);
   red.combine = [](Expr s, Expr v) { return s + v; };
   red.value = [&](const Indices &o, const Indices &r) {
-    Indices ai, bi;
-    for (size_t d = 0; d < q.aBatch; ++d)
-      ai.push_back(a->shape[d] == 1 ? Expr(0)
-                                    : o[q.outBatch - q.aBatch + d]);
-    for (size_t d = 0; d < q.bBatch; ++d)
-      bi.push_back(b->shape[d] == 1 ? Expr(0)
-                                    : o[q.outBatch - q.bBatch + d]);
-    Expr row = rowOf(q, o), col = colOf(q, o);
-    if (q.ar > 1)
-      ai.push_back(row);
-    ai.push_back(r[0]);
-    bi.push_back(r[0]);
-    if (q.br > 1)
-      bi.push_back(col);
-    Expr av = loadAs(i32, a, ai) - paramAt(ctx, aZpOp, row, i32);
-    Expr bv = loadAs(i32, b, bi) - paramAt(ctx, bZpOp, col, i32);
-    return av * bv;
+    Indices batch(o.begin(), o.begin() + q.outBatch);
+    return loadA(batch, rowOf(q, o), r[0]) * loadB(batch, r[0], colOf(q, o));
   };
   red.finalize = fin;
   ctx.emit(loop::reduce(y, red));
