@@ -86,6 +86,9 @@ MODELS = {
     "bert_encoder": (BertEncoder, (1, 128, 256)),
     "lenet": (LeNet, (1, 1, 32, 32)),
     "resnet18": vision(torchvision.models.resnet18),
+    # Grouped 3x3 convs (32 groups of 4 to 32 channels), not in the default
+    # set: for the grouped int8 and float kernels.
+    "resnext50_32x4d": vision(torchvision.models.resnext50_32x4d),
 }
 DEFAULT = ["resnet50", "mobilenet_v2", "squeezenet1_1", "bert_encoder",
            "lenet"]

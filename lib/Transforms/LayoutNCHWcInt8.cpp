@@ -243,6 +243,43 @@ static int64_t dotBlock(int64_t channels, int64_t lanes) {
   return channelBlock(channels, lanes);
 }
 
+/// How many consecutive groups of a grouped conv (`groupIn` input and
+/// `groupOut` output channels each) to run as one: the fewest, dividing
+/// `groups`, whose input channels are whole groups of 4 and whose outputs
+/// fill a vector of `lanes` i32 (a group's lanes beyond its channels would
+/// otherwise idle; the merged group's extra products are zeros). 0 if no
+/// count gives groups of 4 input channels.
+static int64_t mergedGroups(int64_t groups, int64_t groupIn, int64_t groupOut,
+                            int64_t lanes) {
+  int64_t fallback = 0;
+  for (int64_t k = 1; k <= groups; ++k) {
+    if (groups % k != 0 || (k * groupIn) % 4 != 0)
+      continue;
+    if (k * groupOut >= lanes)
+      return k;
+    fallback = k;
+  }
+  return fallback;
+}
+
+/// Weights W [M, C/groups, KH, KW] of a grouped conv as those of groups / k
+/// groups of k merged groups each: [M, k*C/groups, KH, KW], each output
+/// channel's own group's weights in place and zeros for the other k - 1.
+static Tensor blockDiagonal(const Tensor &w, int64_t groups, int64_t k) {
+  int64_t m = w.dim(0), cg = w.dim(1), taps = w.dim(2) * w.dim(3);
+  int64_t groupOut = m / groups;
+  Tensor out(ElementType::I8, {m, k * cg, w.dim(2), w.dim(3)});
+  std::fill_n(out.data<int8_t>(), out.numElements(), int8_t(0));
+  const int8_t *src = w.data<int8_t>();
+  int8_t *dst = out.data<int8_t>();
+  for (int64_t o = 0; o < m; ++o) {
+    int64_t slot = (o / groupOut) % k;
+    std::copy_n(src + o * cg * taps, cg * taps,
+                dst + (o * k * cg + slot * cg) * taps);
+  }
+  return out;
+}
+
 bool convertRequantizedConv(Function &f, Node &rq, int64_t lanes) {
   if (rq.kind() != OpKind::Requantize || rq.numOperands() != 3)
     return false;
@@ -292,12 +329,25 @@ bool convertRequantizedConv(Function &f, Node &rq, int64_t lanes) {
         return false;
   }
 
-  // Geometry: 2-D, no dilation, group 1 or depthwise.
+  // Geometry: 2-D, no dilation; group 1, depthwise, or groups of whole
+  // groups of 4 input channels.
   int64_t c = xt.dim(1).size(), m = w->dim(0);
   int64_t group = conv->getInt("group");
   bool depthwise = group != 1 && group == c && group == m && w->dim(1) == 1;
-  if (!(group == 1 && w->dim(1) == c) && !depthwise)
+  if (group < 1 || c % group != 0 || m % group != 0 ||
+      w->dim(1) != c / group)
     return false;
+  std::optional<Tensor> merged;
+  if (group != 1 && !depthwise) {
+    int64_t k = mergedGroups(group, c / group, m / group, lanes);
+    if (k == 0)
+      return false;
+    if (k > 1) {
+      merged = blockDiagonal(*w, group, k);
+      w = &*merged;
+      group /= k;
+    }
+  }
   WindowParams p;
   std::vector<int64_t> pads;
   try {
@@ -326,19 +376,21 @@ bool convertRequantizedConv(Function &f, Node &rq, int64_t lanes) {
       paramChannels(*mul, m, axis) < 0 || paramChannels(*shift, m, axis) < 0)
     return false;
 
-  // Blocks: input channels padded to whole groups of 4 for group 1.
-  int64_t cPadded = depthwise ? c : (c + 3) / 4 * 4, ib = 4, ob;
+  // Blocks: input channels padded to whole groups of 4 for group 1; the
+  // blocks of a grouped conv divide its groups' channels.
+  int64_t cPadded = group == 1 ? (c + 3) / 4 * 4 : c, ib = 4, ob;
   if (depthwise) {
     ib = ob = dotBlock(c, lanes);
   } else {
-    ib = dotBlock(cPadded, lanes);
+    int64_t groupIn = cPadded / group;
+    ib = dotBlock(groupIn, lanes);
     if (ib % 4 != 0) {
       ib = 4;
       for (int64_t b = 4; b <= lanes; b += 4)
-        if (cPadded % b == 0)
+        if (groupIn % b == 0)
           ib = b;
     }
-    ob = dotBlock(m, lanes);
+    ob = dotBlock(m / group, lanes);
   }
   // Output channels padded to whole vectors when the divisor block wastes
   // lanes (1000 classes: 63 blocks of 16, not 100 of 10; the dot-product
@@ -346,7 +398,7 @@ bool convertRequantizedConv(Function &f, Node &rq, int64_t lanes) {
   // layout anyway; the padded channels have zero weights and are sliced off.
   int64_t mPadded = m;
   int64_t wide = (m + lanes - 1) / lanes * lanes;
-  if (!depthwise && ob < lanes &&
+  if (group == 1 && ob < lanes &&
       double(m) / double(wide) > double(ob) / double(lanes) + 0.1 &&
       leavesBlockedRegion(rq.result())) {
     mPadded = wide;
@@ -408,7 +460,9 @@ bool convertRequantizedConv(Function &f, Node &rq, int64_t lanes) {
     std::copy_n(w->data<int8_t>(), w->numElements(), wPadded.data<int8_t>());
   }
   Value *packed = createConstant(
-      f, f.find(&rq), packWeights(wPadded, cPadded, ib, ob, depthwise));
+      f, f.find(&rq),
+      packWeights(wPadded, cPadded / (depthwise ? 1 : group), ib, ob,
+                  depthwise));
   Value *biasV = createConstant(f, f.find(&rq), std::move(biasT));
   Value *mulV = paramOperand(f, &rq, rq.operand(1));
   Value *shiftV = paramOperand(f, &rq, rq.operand(2));

@@ -20,6 +20,7 @@ namespace {
 struct QConvCase {
   int64_t cBlocks, ib, mBlocks, ob, h, w, k, stride, pad;
   bool depthwise, signedInput, perChannel;
+  int64_t groups = 1; ///< grouped (not depthwise) when > 1
 };
 
 template <typename T>
@@ -43,8 +44,8 @@ std::unique_ptr<Module> qconvNet(const QConvCase &c, std::mt19937 &rng) {
   std::vector<int64_t> ws =
       c.depthwise
           ? std::vector<int64_t>{c.mBlocks, 1, c.k, c.k, 1, c.ob, 1}
-          : std::vector<int64_t>{c.mBlocks, c.cBlocks, c.k, c.k, c.ib / 4,
-                                 c.ob, 4};
+          : std::vector<int64_t>{c.mBlocks, c.cBlocks / c.groups, c.k, c.k,
+                                 c.ib / 4, c.ob, 4};
   int64_t channels = c.mBlocks * c.ob;
   auto constant = [&](Tensor t) {
     return createConstant(f, f.nodes().end(), std::move(t));
@@ -52,7 +53,7 @@ std::unique_ptr<Module> qconvNet(const QConvCase &c, std::mt19937 &rng) {
   Value *w = constant(randomInts<int8_t>(ElementType::I8, ws, -128, 127, rng));
   Value *b = constant(randomInts<int32_t>(ElementType::I32, {channels}, -30000,
                                           30000, rng));
-  int64_t taps = c.k * c.k * (c.depthwise ? 1 : c.cBlocks * c.ib);
+  int64_t taps = c.k * c.k * (c.depthwise ? 1 : c.cBlocks / c.groups * c.ib);
   int64_t params = c.perChannel ? channels : 1;
   Tensor mul(ElementType::I32, {params}), shift(ElementType::I8, {params});
   std::uniform_real_distribution<double> spread(0.5, 2.0);
@@ -68,7 +69,7 @@ std::unique_ptr<Module> qconvNet(const QConvCase &c, std::mt19937 &rng) {
                          {TensorType()});
   n->setAttr("strides", std::vector<int64_t>{c.stride, c.stride});
   n->setAttr("pads", std::vector<int64_t>{c.pad, c.pad, c.pad, c.pad});
-  n->setAttr("group", c.depthwise ? channels : int64_t(1));
+  n->setAttr("group", c.depthwise ? channels : c.groups);
   n->setAttr("zero_point", int64_t(c.signedInput ? -3 : 7));
   n->setAttr("output_type", std::string(c.signedInput ? "i8" : "u8"));
   refineResultTypes(*n);
@@ -91,6 +92,10 @@ const QConvCase cases[] = {
     {1, 16, 1, 16, 6, 33, 3, 2, 1, true, false, false},
     {1, 16, 1, 16, 5, 12, 2, 1, 0, true, false, true},
     {1, 16, 1, 16, 7, 9, 5, 1, 2, true, false, true},
+    // Grouped: 2 groups of 2 input and 2 output blocks (tiles of 2 blocks
+    // stay inside a group), and 4 groups of one block each, strided.
+    {4, 16, 4, 16, 5, 9, 3, 1, 1, false, false, true, 2},
+    {4, 8, 4, 8, 7, 7, 3, 2, 1, false, true, false, 4},
 };
 
 void checkCase(const QConvCase &c, const std::string &target,

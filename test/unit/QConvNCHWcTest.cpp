@@ -54,6 +54,7 @@ struct QCase {
   Bias bias;
   bool perChannel; // multiplier and shift per output channel
   bool clamp;      // Requantize min/max
+  int64_t groups = 1; // a grouped (not depthwise) conv when > 1
 };
 
 int64_t lo(ElementType t) { return t == ElementType::U8 ? 0 : -128; }
@@ -62,7 +63,7 @@ int64_t hi(ElementType t) { return t == ElementType::U8 ? 255 : 127; }
 /// Appends x' = Requantize(ConvInteger(x, w, xZp) [+ bias]) for `qc` to f.
 Value *qconv(Function &f, Value *x, const QCase &qc, std::mt19937 &rng) {
   int64_t c = x->type().dim(1).size();
-  int64_t group = qc.depthwise ? c : 1;
+  int64_t group = qc.depthwise ? c : qc.groups;
   Value *w =
       constant(f, randomInts(ElementType::I8, {qc.m, c / group, qc.k, qc.k},
                              -127, 127, rng));
@@ -254,6 +255,17 @@ const std::vector<QCase> cases = {
      Bias::None,
      true,
      false},
+    // Grouped: 4 channels per group (merged into whole vectors with
+    // block-diagonal weights), 16 in / 32 out per group, 8 per group
+    // strided, and 2 per group (merged into one group).
+    {"grouped 3x3 4 per group", 32, 32, 6, 7, 3, 1, pad1, false, U8, 5,
+     Bias::PerChannel, true, false, 8},
+    {"grouped 1x1 16 per group", 32, 64, 5, 5, 1, 1, pad0, false, I8, 0,
+     Bias::None, true, false, 2},
+    {"grouped 3x3 stride 2", 24, 24, 9, 8, 3, 2, pad1, false, I8, -3,
+     Bias::ScalarFirst, false, true, 3},
+    {"grouped 3x3 2 per group", 8, 8, 6, 6, 3, 1, pad1, false, U8, 128,
+     Bias::PerChannel, true, false, 4},
 };
 
 } // namespace

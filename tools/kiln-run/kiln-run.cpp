@@ -254,6 +254,10 @@ static int runMain() {
   std::vector<Tensor> runInputs;
   for (auto &t : inputs)
     runInputs.push_back(std::move(*t));
+  // Output names as the model gives them (passes may replace the values).
+  std::vector<std::string> outputNames;
+  for (const Value *v : f.outputs())
+    outputNames.push_back(v->name());
   std::vector<Tensor> outputs;
   if (target == "interp") {
     tools::reportPasses(
@@ -280,7 +284,7 @@ static int runMain() {
   unsigned mismatches = 0;
   std::set<std::string> usedFiles;
   for (size_t i = 0; i < outputs.size(); ++i) {
-    const std::string &name = f.outputs()[i]->name();
+    const std::string &name = outputNames[i];
     auto it = expected.find(i);
     if (it == expected.end()) {
       std::cout << name << ": " << formatTensor(outputs[i], printLimit) << "\n";
