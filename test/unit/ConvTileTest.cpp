@@ -2,6 +2,7 @@
 // Conv nets through the -O3 pipeline (blocked layout, fusion, tiled kernels)
 // compiled for several register files, against the interpreter.
 //===----------------------------------------------------------------------===//
+#include "../../lib/Lowering/ops/ConvTiled.h"
 #include "kiln/Driver/CompiledModel.h"
 #include "kiln/Driver/RandomInputs.h"
 #include "kiln/Driver/TensorCompare.h"
@@ -38,14 +39,15 @@ Value *node(Function &f, OpKind kind, const std::vector<Value *> &operands,
 std::unique_ptr<Module> convNet(const ConvShape &s) {
   auto m = std::make_unique<Module>();
   Function &f = m->addFunction("main");
-  Value *x = f.addInput(
-      "x", TensorType(ElementType::F32, std::vector<int64_t>{1, s.c, s.h, s.w}));
+  Value *x =
+      f.addInput("x", TensorType(ElementType::F32,
+                                 std::vector<int64_t>{1, s.c, s.h, s.w}));
   Value *w = createConstant(
       f, f.nodes().end(),
-      makeRandomTensor(TensorType(ElementType::F32,
-                                  std::vector<int64_t>{s.m, s.c / s.group, s.k,
-                                                       s.k}),
-                       3));
+      makeRandomTensor(
+          TensorType(ElementType::F32,
+                     std::vector<int64_t>{s.m, s.c / s.group, s.k, s.k}),
+          3));
   Value *b = createConstant(
       f, f.nodes().end(),
       makeRandomTensor(TensorType(ElementType::F32, std::vector<int64_t>{s.m}),
@@ -138,8 +140,8 @@ TEST_CASE("tiled NCHWc convolutions agree on the loop IR evaluator",
   // buffers (padding, short tiles, merged rows) fails here.
   for (int registers : {32, 16, 8})
     for (const ConvShape &s : shapes) {
-      INFO(registers << " registers: C " << s.c << " M " << s.m << " "
-                     << s.h << "x" << s.w << " k " << s.k);
+      INFO(registers << " registers: C " << s.c << " M " << s.m << " " << s.h
+                     << "x" << s.w << " k " << s.k);
       std::unique_ptr<Module> m = convNet(s);
       std::vector<Tensor> in;
       for (size_t i = 0; i < m->main().inputs().size(); ++i)
@@ -155,4 +157,26 @@ TEST_CASE("tiled NCHWc convolutions agree on the loop IR evaluator",
       INFO(r.message);
       REQUIRE(r.passed);
     }
+}
+
+TEST_CASE("conv tiles leave registers for the epilogue", "[conv-tile]") {
+  // A 1x1 conv of 6 output blocks of 16 lanes over 112 columns, AVX-512.
+  ConvNCHWcGeometry g{};
+  g.n = 1, g.cBlocks = 1, g.ib = 16, g.h = 1, g.w = 112;
+  g.mBlocks = 6, g.ob = 16, g.kh = 1, g.kw = 1, g.oh = 1, g.ow = 112;
+  g.groups = 1, g.inBlocksPerGroup = 1, g.outBlocksPerGroup = 6;
+  LowerTarget avx512;
+  avx512.vectorBytes = 64;
+  avx512.vectorRegisters = 32;
+  for (int64_t epilogue : {0, 4, 6}) {
+    INFO("epilogue registers " << epilogue);
+    nnlower::ConvTile t = nnlower::planConvTile(g, 112, avx512, epilogue);
+    // Accumulators, weights, one input and the epilogue's per-block
+    // vectors fit the 32 registers with one to spare.
+    CHECK(t.j * t.t + t.j + 1 + t.j * epilogue <= 31);
+    CHECK(t.j * t.t >= 8); // enough accumulators to hide the latency
+  }
+  nnlower::ConvTile wide = nnlower::planConvTile(g, 112, avx512, 0);
+  nnlower::ConvTile room = nnlower::planConvTile(g, 112, avx512, 4);
+  CHECK(room.j * room.t < wide.j * wide.t);
 }

@@ -16,25 +16,25 @@ namespace kiln::nnlower {
 // cores, for FMAs and dot products alike). Tiles are limited by the
 // registers: J*T accumulators, J weights and one input must fit.
 ConvTile planConvTile(const ConvNCHWcGeometry &g, int64_t columns,
-                      const LowerTarget &target) {
-  int64_t vecPerBlock =
-      std::max<int64_t>(1, (g.ob * 4 + target.vectorBytes - 1) /
-                               target.vectorBytes);
+                      const LowerTarget &target, int64_t epilogueRegisters) {
+  int64_t vecPerBlock = std::max<int64_t>(
+      1, (g.ob * 4 + target.vectorBytes - 1) / target.vectorBytes);
   auto stepCycles = [](int64_t j, int64_t t) {
     return std::max({double(j * t) / 2.0, double(t + j) / 2.0, 4.0});
   };
   ConvTile best;
   double bestCost = 1e300;
   for (int64_t j = 1; j <= 4; ++j) {
-    int64_t budget = (target.vectorRegisters - 1) / vecPerBlock - j;
+    int64_t budget =
+        (target.vectorRegisters - 1) / vecPerBlock - j - j * epilogueRegisters;
     // A tile's channel blocks share one group's inputs.
     if ((g.depthwise && j > 1) || g.outBlocksPerGroup % j != 0 || budget < j)
       continue;
     for (int64_t t = 1; t <= std::min(budget / j, columns); ++t) {
       int64_t full = columns / t, rest = columns % t;
-      double cost = double(g.mBlocks / j) *
-                    (double(full) * stepCycles(j, t) +
-                     (rest ? stepCycles(j, rest) : 0.0));
+      double cost =
+          double(g.mBlocks / j) * (double(full) * stepCycles(j, t) +
+                                   (rest ? stepCycles(j, rest) : 0.0));
       // Ties go to fewer loads per multiply-add.
       auto loads = [](int64_t j, int64_t t) {
         return double(j + t) / double(j * t);
@@ -103,8 +103,8 @@ public:
           tiles(lo, hi, false);
           tiles(hi, full, true);
           if (rest > 0)
-            parts.push_back(tileBody(o[0], o[1], o[2], Expr(full * t), rest,
-                                     !restInside));
+            parts.push_back(
+                tileBody(o[0], o[1], o[2], Expr(full * t), rest, !restInside));
           return loop::makeSeq(parts);
         },
         "o");
@@ -119,9 +119,9 @@ private:
     std::vector<Buffer> acc;
     for (int64_t j = 0; j < jn; ++j)
       for (int64_t i = 0; i < t; ++i)
-        acc.push_back(loop::makeBuffer(
-            fmt::format("{}_acc{}_{}", y->name, j, i), arith.acc, {g.ob},
-            loop::MemoryScope::Stack));
+        acc.push_back(
+            loop::makeBuffer(fmt::format("{}_acc{}_{}", y->name, j, i),
+                             arith.acc, {g.ob}, loop::MemoryScope::Stack));
     auto accOf = [&](int64_t j, int64_t i) { return acc[j * t + i]; };
     auto block = [&](int64_t j) { return blockTile * Expr(jn) + Expr(j); };
     auto lanes = [&](const std::function<Stmt(const Expr &)> &body) {
@@ -231,18 +231,18 @@ private:
       update = loop::makeFor(ic, Expr(0), Expr(g.ib / pack),
                              loop::ForKind::Serial, update);
     if (!steps.empty())
-      update = loop::makeFor(kw, Expr(0), Expr(g.kw), loop::ForKind::Serial,
-                             update);
+      update =
+          loop::makeFor(kw, Expr(0), Expr(g.kw), loop::ForKind::Serial, update);
     if (!tapSteps.empty()) {
       tapSteps.insert(tapSteps.begin(), update);
       update = loop::makeSeq(tapSteps);
     }
-    bool clipRows = geo.padTop > 0 ||
-                    (geo.rows - 1) * geo.strideH - geo.padTop + g.kh >
-                        geo.height;
+    bool clipRows =
+        geo.padTop > 0 ||
+        (geo.rows - 1) * geo.strideH - geo.padTop + g.kh > geo.height;
     Expr khLo = clipRows ? loop::max(Expr(0), Expr(0) - top) : Expr(0);
-    Expr khHi = clipRows ? loop::min(Expr(g.kh), Expr(geo.height) - top)
-                         : Expr(g.kh);
+    Expr khHi =
+        clipRows ? loop::min(Expr(g.kh), Expr(geo.height) - top) : Expr(g.kh);
     update = loop::makeFor(kh, khLo, loop::max(khHi - khLo, Expr(0)),
                            loop::ForKind::Serial, update);
     if (!g.depthwise)

@@ -21,8 +21,12 @@ struct ConvTile {
 /// The register tile for a geometry on a target (a cycle model of one
 /// reduction step, limited by the vector registers); rows of `columns`
 /// pixels end with a shorter tile.
+/// `epilogueRegisters` vectors per output block stay free for what the
+/// tile's epilogue keeps per block (an exact requantization's per-channel
+/// multipliers, shifts and rounding constants), so that applying it to the
+/// whole tile does not spill accumulators.
 ConvTile planConvTile(const ConvNCHWcGeometry &g, int64_t columns,
-                      const LowerTarget &target);
+                      const LowerTarget &target, int64_t epilogueRegisters = 0);
 
 /// The input block that output block `mb` reads as its `icb`-th (of
 /// inBlocksPerGroup); `blocksPerStep` consecutive output blocks, a multiple
@@ -43,8 +47,7 @@ struct ConvArithmetic {
   /// the output lane's input) and weights w(k); `inside` is null or the
   /// condition under which the input column exists (else x reads as 0).
   std::function<Expr(const Expr &acc, const std::function<Expr(int64_t)> &x,
-                     const std::function<Expr(int64_t)> &w,
-                     const Expr &inside)>
+                     const std::function<Expr(int64_t)> &w, const Expr &inside)>
       step;
   std::function<Expr(const Expr &acc, const Expr &channel)> finish;
   /// Compute every result of a tile before storing any: a store to y could
