@@ -94,7 +94,7 @@ void lowerQConvNCHWc(LowerContext &ctx) {
   // Per-channel requantization keeps about four vectors per output block
   // (multiplier, its odd-lane copy, shift, rounding constant) live while it
   // finishes the tile; a tile that left no room for them spilled
-  // accumulators (MobileNetV2 int8: 3-4 % faster with the room kept).
+  // accumulators (docs/quantization.md, "Integer kernels").
   bool perChannel = ctx.input(3)->shape[0] != 1 || ctx.input(4)->shape[0] != 1;
   ConvTile tile =
       planConvTile(g, plan.geo.columns, ctx.target(), perChannel ? 4 : 0);
