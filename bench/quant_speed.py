@@ -165,7 +165,7 @@ def bench_float_int8(args, name, path, rows, compile_rows):
 # parameters (its "direct 8-bit" ops), and a Relu/Clip that alone reads a
 # Conv/Gemm/Add is not separated from it (the Q after it does the clamp).
 QDQ_OPS = {"Conv", "Gemm", "Add", "Relu", "Clip", "MaxPool", "Flatten",
-           "Reshape", "GlobalAveragePool", "AveragePool", "Concat"}
+           "Reshape", "GlobalAveragePool", "AveragePool", "Concat", "MatMul"}
 PASS_THROUGH = {"MaxPool", "Flatten", "Reshape"}
 FOLDS_ACTIVATION = {"Conv", "Gemm", "Add"}
 
@@ -194,6 +194,11 @@ def qdq_tensors(graph):
     shared = {}
     for n in graph.node:
         if n.op_type not in QDQ_OPS or n.output[0] in vals:
+            continue
+        # MatMuls by constant weights only (attention's products of two
+        # activations stay float, as with ORT's MatMulConstBOnly).
+        if n.op_type == "MatMul" and (n.input[1] not in vals
+                                      or vals[n.input[1]].ndim != 2):
             continue
         out = n.output[0]
         u = users.get(out, [])
@@ -293,6 +298,21 @@ def write_qdq(args, model, dst, samples, work):
                 n.input[k] = renamed[v]
         x = n.input[0] if n.input else None
         xname = next((k for k, r in renamed.items() if r == x), None)
+        if (n.op_type == "MatMul" and xname in params and n.input[1] in vals
+                and vals[n.input[1]].ndim == 2):
+            # B [K, N]: symmetric int8 per column (axis 1).
+            w = vals[n.input[1]].astype(np.float32)
+            ws = (np.abs(w).max(axis=0) / 127).astype(np.float32)
+            ws[ws == 0] = 1
+            wq = np.clip(np.round(w / ws), -127, 127).astype(np.int8)
+            base = n.output[0]
+            nodes.append(h.make_node(
+                "DequantizeLinear", [const(base + "_w", wq),
+                                     const(base + "_w_scale", ws),
+                                     const(base + "_w_zp",
+                                           np.zeros(len(ws), np.int8))],
+                [base + "_w_dq"], axis=1))
+            n.input[1] = base + "_w_dq"
         if (n.op_type in ("Conv", "Gemm") and xname in params
                 and n.input[1] in vals and (n.op_type == "Conv" or any(
                     a.name == "transB" and a.i for a in n.attribute))):
