@@ -662,11 +662,14 @@ private:
     }
   }
 
-  /// Q(Concat(DQ(a), DQ(b), ...)) where every DQ (each possibly followed by
-  /// pass-through ops) has Q's per-tensor parameters: Concat only moves
-  /// values, so it commutes with DequantizeLinear exactly and runs on the
-  /// 8-bit values. Different parameters would need a requantization per
-  /// input: not rewritten.
+  /// Q(Concat(DQ(a), DQ(b), ...)) with per-tensor parameters throughout:
+  /// Concat only moves values, so it commutes with DequantizeLinear and
+  /// runs on the 8-bit values, exactly where an input has Q's parameters.
+  /// An input quantized otherwise (SqueezeNet's fire modules concatenate
+  /// two convolutions' outputs) is first requantized to them, Cast to i32,
+  /// minus its zero point, Requantize by its scale over Q's: within one
+  /// quantum of Q(DQ(x)), as the other rewrites (ONNX Runtime's
+  /// QLinearConcat does the same).
   static Builder matchConcat(Node &q, const QParams &pq) {
     Value *v = q.operand(0);
     Node *cat = v->producer();
@@ -675,18 +678,49 @@ private:
         v->type().elementType() != ElementType::F32 || !singleUse(v))
       return nullptr;
     std::vector<Dequantized> inputs;
+    std::vector<std::optional<Requant>> rescale;
+    Output same{pq, {typeMin(pq.type), typeMax(pq.type)}, nullptr};
     for (size_t i = 0; i < cat->numOperands(); ++i) {
       if (!cat->hasOperand(i))
         return nullptr;
       auto d = matchDequantized(cat->operand(i));
-      if (!d || !(d->params == pq))
+      if (!d || !d->params.perTensor())
         return nullptr;
       inputs.push_back(*d);
+      if (d->params == pq) {
+        rescale.push_back(std::nullopt);
+        continue;
+      }
+      auto r =
+          requantFor({double(d->params.scale()) / double(pq.scale())}, same, 1);
+      if (!r)
+        return nullptr;
+      rescale.push_back(r);
     }
     return [=](Function &f, Function::NodeList::iterator pos) -> Built {
       std::vector<Value *> ops;
-      for (const Dequantized &d : inputs)
-        ops.push_back(cloneChain(f, pos, d));
+      for (size_t i = 0; i < inputs.size(); ++i) {
+        Value *x = cloneChain(f, pos, inputs[i]);
+        if (rescale[i]) {
+          std::string name = baseName(*cat) + ".in" + std::to_string(i);
+          TensorType t = x->type();
+          t.setElementType(ElementType::I32);
+          t.setQuant(std::nullopt);
+          Node *cast = f.createNodeBefore(pos, OpKind::Cast, {x}, {t}, name);
+          cast->setAttr("to",
+                        Attribute(int64_t(toOnnxDataType(ElementType::I32))));
+          Value *acc = cast->result(0);
+          if (int64_t zp = inputs[i].params.zeroPoint()) {
+            Value *c = constant(f, pos, Tensor::scalar<int32_t>(int32_t(-zp)),
+                                name + ".offset");
+            acc = f.createNodeBefore(pos, OpKind::Add, {acc, c}, {t},
+                                     name + ".offset_add")
+                      ->result(0);
+          }
+          x = requantize(f, pos, acc, *rescale[i], name + ".requantize");
+        }
+        ops.push_back(x);
+      }
       TensorType t = cat->result(0)->type();
       t.setElementType(pq.type);
       t.setQuant(std::nullopt);

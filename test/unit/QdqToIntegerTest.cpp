@@ -475,6 +475,34 @@ std::vector<Layer> layers(uint32_t seed) {
                    {{"pass-through chains moved to 8 bits", 1}},
                    0});
   }
+  {
+    // A fire module's Concat: inputs with their own scales and zero points
+    // (one equal to the output's), requantized to the output's.
+    std::string t = "func @main(%a: u8[2,4,5,5], %b: u8[2,6,5,5], "
+                    "%c: i8[2,3,5,5]) {\n";
+    t += floatConst("as", "", {0.031f});
+    t += intConst("az", "u8", "", {7});
+    t += floatConst("bs", "", {0.047f});
+    t += intConst("bz", "u8", "", {120});
+    t += floatConst("cs", "", {0.02f});
+    t += floatConst("ys", "", {0.047f});
+    t += intConst("yz", "u8", "", {120});
+    t += R"(  %af = DequantizeLinear(%a, %as, %az) : f32[2,4,5,5]
+  %bf = DequantizeLinear(%b, %bs, %bz) : f32[2,6,5,5]
+  %cf = DequantizeLinear(%c, %cs) : f32[2,3,5,5]
+  %k = Concat(%af, %bf, %cf) {axis = 1} : f32[2,13,5,5]
+  %y = QuantizeLinear(%k, %ys, %yz) : u8[2,13,5,5]
+  return %y
+}
+)";
+    out.push_back({"Concat of differently quantized inputs",
+                   t,
+                   {{ElementType::U8, {2, 4, 5, 5}},
+                    {ElementType::U8, {2, 6, 5, 5}},
+                    {ElementType::I8, {2, 3, 5, 5}}},
+                   {{"Concat moved to 8 bits", 1}},
+                   4});
+  }
   return out;
 }
 
