@@ -334,8 +334,7 @@ bool convertRequantizedConv(Function &f, Node &rq, int64_t lanes) {
   int64_t c = xt.dim(1).size(), m = w->dim(0);
   int64_t group = conv->getInt("group");
   bool depthwise = group != 1 && group == c && group == m && w->dim(1) == 1;
-  if (group < 1 || c % group != 0 || m % group != 0 ||
-      w->dim(1) != c / group)
+  if (group < 1 || c % group != 0 || m % group != 0 || w->dim(1) != c / group)
     return false;
   std::optional<Tensor> merged;
   if (group != 1 && !depthwise) {
@@ -459,10 +458,9 @@ bool convertRequantizedConv(Function &f, Node &rq, int64_t lanes) {
     std::fill_n(wPadded.data<int8_t>(), wPadded.numElements(), int8_t(0));
     std::copy_n(w->data<int8_t>(), w->numElements(), wPadded.data<int8_t>());
   }
+  int64_t groupIn = cPadded / (depthwise ? 1 : group);
   Value *packed = createConstant(
-      f, f.find(&rq),
-      packWeights(wPadded, cPadded / (depthwise ? 1 : group), ib, ob,
-                  depthwise));
+      f, f.find(&rq), packWeights(wPadded, groupIn, ib, ob, depthwise));
   Value *biasV = createConstant(f, f.find(&rq), std::move(biasT));
   Value *mulV = paramOperand(f, &rq, rq.operand(1));
   Value *shiftV = paramOperand(f, &rq, rq.operand(2));

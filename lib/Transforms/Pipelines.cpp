@@ -22,8 +22,8 @@ std::string defaultGraphPipeline(unsigned optLevel) {
            "fold-batchnorm,fold-constants,simplify,pack-gemm-weights,dce,fuse";
   case 3:
     return "fold-shapes,qdq-to-integer,fold-constants,simplify,cse,"
-           "fold-batchnorm,fold-constants,simplify,qmatmul-as-conv,layout-nchwc,"
-           "fold-constants,"
+           "fold-batchnorm,fold-constants,simplify,qmatmul-as-conv,"
+           "layout-nchwc,fold-constants,"
            "simplify,cse,pack-gemm-weights,dce,fuse";
   }
   fail("unknown optimization level -O{} (expected 0-3)", optLevel);

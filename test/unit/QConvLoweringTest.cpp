@@ -44,8 +44,8 @@ std::unique_ptr<Module> qconvNet(const QConvCase &c, std::mt19937 &rng) {
   std::vector<int64_t> ws =
       c.depthwise
           ? std::vector<int64_t>{c.mBlocks, 1, c.k, c.k, 1, c.ob, 1}
-          : std::vector<int64_t>{c.mBlocks, c.cBlocks / c.groups, c.k, c.k,
-                                 c.ib / 4, c.ob, 4};
+          : std::vector<int64_t>{
+                c.mBlocks, c.cBlocks / c.groups, c.k, c.k, c.ib / 4, c.ob, 4};
   int64_t channels = c.mBlocks * c.ob;
   auto constant = [&](Tensor t) {
     return createConstant(f, f.nodes().end(), std::move(t));

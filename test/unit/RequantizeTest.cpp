@@ -515,8 +515,7 @@ bool containsOp(const Function &f, OpKind kind) {
   for (const auto &n : f.nodes()) {
     if (n->kind() == kind)
       return true;
-    if (n->kind() == OpKind::Fused &&
-        containsOp(n->getGraph("body"), kind))
+    if (n->kind() == OpKind::Fused && containsOp(n->getGraph("body"), kind))
       return true;
   }
   return false;
