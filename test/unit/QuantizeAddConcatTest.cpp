@@ -351,3 +351,72 @@ TEST_CASE("--keep-float on a Concat keeps its branches' own parameters",
   CHECK(floatConcat);
   CHECK(worstError(q) < 0.05);
 }
+
+TEST_CASE("a MatMul's bias Add is folded into it; the residual Add stays "
+          "float",
+          "[ptq]") {
+  // Two torch.nn.Linear layers on a 3-D input (MatMul + Add each), a Relu
+  // between them and a residual Add of the block's input, as in a
+  // transformer's FFN.
+  std::mt19937 rng(5);
+  std::string t = "func @main(%x: f32[1,6,8]) {\n";
+  t += weight(rng, "w1", {8, 8}, 0.5f);
+  t += weight(rng, "b1", {8}, 0.3f);
+  t += weight(rng, "w2", {8, 8}, 0.5f);
+  t += weight(rng, "b2", {1, 1, 8}, 0.3f);
+  t += R"(  %m1 = MatMul(%x, %w1) : f32[1,6,8] loc("mm1")
+  %h = Add(%m1, %b1) : f32[1,6,8] loc("bias1")
+  %r = Relu(%h) : f32[1,6,8] loc("relu1")
+  %m2 = MatMul(%r, %w2) : f32[1,6,8] loc("mm2")
+  %o = Add(%b2, %m2) : f32[1,6,8] loc("bias2")
+  %s = Add(%o, %x) : f32[1,6,8] loc("residual")
+  return %s
+}
+)";
+  auto input = [&] {
+    return Tensor::fromVector<float>(uniform(rng, 48, -1, 1), {1, 6, 8});
+  };
+  std::unique_ptr<Module> ref = parseModule(t);
+  CalibrationStats stats;
+  for (int i = 0; i < 8; ++i)
+    calibrateOnSample(ref->main(), {input()}, stats);
+  std::unique_ptr<Module> qdq = parseModule(t);
+  QuantizeSummary summary = quantizeFunction(qdq->main(), stats, {});
+  verify(*qdq);
+  CHECK(summary.quantizedOps == 2);
+  CHECK(summary.fusedActivations == 1);
+  // Q after the bias Add (and its Relu), none on the MatMuls' results.
+  const Function &f = qdq->main();
+  CHECK(quantizeOf(f, "r"));
+  CHECK(quantizeOf(f, "o"));
+  CHECK_FALSE(quantizeOf(f, "m1"));
+  CHECK_FALSE(quantizeOf(f, "m2"));
+  CHECK_FALSE(quantizeOf(f, "s"));
+
+  std::unique_ptr<Module> integer = parseModule(toText(*qdq));
+  auto counters = runPipeline(*integer, "qdq-to-integer,dce");
+  CHECK(counters["MatMul rewritten"] == 2);
+  CHECK(counters["Add rewritten"] == 0);
+  // Only the residual Add is float.
+  std::vector<std::string> leftovers;
+  for (const auto &n : integer->main().nodes())
+    if (n->kind() == OpKind::Add &&
+        n->result(0)->type().elementType() == ElementType::F32)
+      leftovers.push_back(n->result(0)->name());
+  CHECK(leftovers == std::vector<std::string>{"s"});
+
+  std::unique_ptr<Module> m = parseModule(toText(*qdq));
+  CompileOptions options;
+  options.name = "linear_bias";
+  options.graphPipeline = defaultGraphPipeline(3);
+  auto compiled = CompiledModel::compile(*m, options, "host");
+  for (int i = 0; i < 4; ++i) {
+    Tensor x = input();
+    Tensor want = Interpreter().run(integer->main(), {x}).at(0);
+    CHECK(relativeL2(want, Interpreter().run(ref->main(), {x}).at(0)) < 0.05);
+    // The residual Add is float code: the last place may differ.
+    Tensor got = compiled->run({x}).at(0);
+    for (int64_t e = 0; e < want.numElements(); ++e)
+      CHECK(got.getDouble(e) == Approx(want.getDouble(e)).epsilon(1e-5));
+  }
+}
