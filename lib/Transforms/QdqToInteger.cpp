@@ -629,7 +629,9 @@ private:
       return matchConv(op, nullptr, *out);
     case OpKind::MatMul:
       counter = "MatMul rewritten";
-      return matchMatMul(op, nullptr, *out);
+      if (Builder b = matchMatMul(op, nullptr, *out))
+        return b;
+      return matchActivationMatMul(op, *out);
     case OpKind::Gemm:
       counter = "Gemm rewritten";
       return matchGemm(op, *out);
@@ -962,6 +964,48 @@ private:
       Value *acc = addBias(f, pos, mi->result(0), ib, accT.rank() - 1,
                            baseName(*opNode));
       return requantize(f, pos, acc, r, baseName(*opNode) + ".requantize");
+    };
+  }
+
+  /// MatMul(DQ(a), DQ(b)) -> activation -> Q of two activations (attention's
+  /// Q x K^T and scores x V), both per tensor: MatMulInteger with both zero
+  /// points -> Requantize by a_scale * b_scale / y_scale. Without this the
+  /// quantizer's QDQ MatMul of two activations stayed a float MatMul
+  /// between DequantizeLinear and QuantizeLinear.
+  Builder matchActivationMatMul(Node &mm, const Output &out) {
+    auto a = matchDequantized(mm.operand(0));
+    auto b = matchDequantized(mm.operand(1));
+    const TensorType &yt = mm.result(0)->type();
+    if (!a || !b || !a->params.perTensor() || !b->params.perTensor() ||
+        !yt.isRanked() || !mm.operand(0)->type().isRanked() ||
+        !mm.operand(1)->type().isRanked())
+      return nullptr;
+    auto rq =
+        requantFor({double(a->params.scale()) * double(b->params.scale()) /
+                    double(out.params.scale())},
+                   out, -1);
+    if (!rq)
+      return nullptr;
+    Node *mmNode = &mm;
+    Dequantized ad = *a, bd = *b;
+    Requant r = *rq;
+    return [=](Function &f, Function::NodeList::iterator pos) -> Built {
+      std::vector<Value *> ops = {cloneChain(f, pos, ad),
+                                  cloneChain(f, pos, bd)};
+      Value *azp = zeroPointConstant(f, pos, ad.params, "a_zero_point");
+      Value *bzp = zeroPointConstant(f, pos, bd.params, "b_zero_point");
+      if (azp || bzp)
+        ops.push_back(azp);
+      if (bzp)
+        ops.push_back(bzp);
+      TensorType accT = mmNode->result(0)->type();
+      accT.setElementType(ElementType::I32);
+      accT.setQuant(std::nullopt);
+      Node *mi = f.createNodeBefore(pos, OpKind::MatMulInteger, ops, {accT},
+                                    baseName(*mmNode),
+                                    {mmNode->result(0)->name() + ".acc"});
+      return requantize(f, pos, mi->result(0), r,
+                        baseName(*mmNode) + ".requantize");
     };
   }
 

@@ -503,6 +503,30 @@ std::vector<Layer> layers(uint32_t seed) {
                    {{"Concat moved to 8 bits", 1}},
                    4});
   }
+  {
+    // Attention's Q x K^T: two activations, K through a Transpose.
+    std::string t = "func @main(%a: u8[2,3,5,8], %b: i8[2,3,20,8]) {\n";
+    t += floatConst("as", "", {0.02f});
+    t += intConst("az", "u8", "", {120});
+    t += floatConst("bs", "", {0.03f});
+    t += intConst("bz", "i8", "", {-4});
+    t += floatConst("ys", "", {0.05f});
+    t += intConst("yz", "u8", "", {100});
+    t += R"(  %af = DequantizeLinear(%a, %as, %az) : f32[2,3,5,8]
+  %bf = DequantizeLinear(%b, %bs, %bz) : f32[2,3,20,8]
+  %bt = Transpose(%bf) {perm = [0, 1, 3, 2]} : f32[2,3,8,20]
+  %m = MatMul(%af, %bt) : f32[2,3,5,20]
+  %y = QuantizeLinear(%m, %ys, %yz) : u8[2,3,5,20]
+  return %y
+}
+)";
+    out.push_back(
+        {"MatMul of two activations",
+         t,
+         {{ElementType::U8, {2, 3, 5, 8}}, {ElementType::I8, {2, 3, 20, 8}}},
+         {{"MatMul rewritten", 1}},
+         8});
+  }
   return out;
 }
 
