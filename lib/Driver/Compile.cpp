@@ -72,6 +72,7 @@ CompiledProgram compileToLoopIR(Module &m, const CompileOptions &options) {
   CompiledProgram out;
   PassConfig config;
   config.vectorBytes = options.scheduleOptions.vectorBytes;
+  config.vectorRegisters = options.scheduleOptions.vectorRegisters;
   config.parallel = options.scheduleOptions.parallel;
   if (!options.graphPipeline.empty()) {
     out.graphPasses =

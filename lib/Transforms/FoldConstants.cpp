@@ -66,6 +66,7 @@ static bool isSuperlinear(OpKind kind) {
   case OpKind::Conv:
   case OpKind::ConvTranspose:
   case OpKind::ConvNCHWc:
+  case OpKind::WinogradConvNCHWc:
   case OpKind::QConvNCHWc:
   case OpKind::ConvInteger:
   case OpKind::QLinearConv:

@@ -121,6 +121,7 @@ OpPattern kindPattern(OpKind kind) {
 
   case OpKind::Conv:
   case OpKind::ConvNCHWc:
+  case OpKind::WinogradConvNCHWc:
   case OpKind::QConvNCHWc:
   case OpKind::ConvTranspose:
   case OpKind::MatMul:

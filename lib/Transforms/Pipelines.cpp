@@ -23,7 +23,7 @@ std::string defaultGraphPipeline(unsigned optLevel) {
   case 3:
     return "fold-shapes,qdq-to-integer,fold-constants,simplify,cse,"
            "fold-batchnorm,fold-constants,simplify,qmatmul-as-conv,"
-           "layout-nchwc,fold-constants,"
+           "layout-nchwc,winograd,fold-constants,"
            "simplify,cse,pack-gemm-weights,dce,fuse";
   }
   fail("unknown optimization level -O{} (expected 0-3)", optLevel);

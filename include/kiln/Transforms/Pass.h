@@ -40,6 +40,9 @@ struct PassConfig {
   /// The target's vector register width in bytes; the layout pass derives its
   /// channel block from it (32 bytes: 8 floats).
   int vectorBytes = 32;
+  /// The target's SIMD registers (8 on Arm's MVE microcontrollers, 16 or 32
+  /// elsewhere).
+  int vectorRegisters = 16;
   /// Whether loop schedules may run loops on the runtime's thread pool.
   bool parallel = true;
 };

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 #include "kiln/IR/Layout.h"
 #include "kiln/IR/Requantize.h"
+#include "kiln/IR/Winograd.h"
 
 namespace kiln {
 
@@ -82,6 +83,33 @@ void inferConvNCHWc(InferContext &ctx) {
   ctx.setResult(0, TensorType(ElementType::F32,
                               {x.dim(0), Dim(g.mBlocks), dim(g.oh),
                                dim(g.ow), Dim(g.ob)}));
+}
+
+void inferWinogradConvNCHWc(InferContext &ctx) {
+  const TensorType &x = ctx.input(0);
+  const TensorType &u = ctx.input(1);
+  if (x.elementType() != ElementType::F32 ||
+      u.elementType() != ElementType::F32)
+    ctx.error("input and weight must be f32, not {} and {}",
+              toString(x.elementType()), toString(u.elementType()));
+  if (!x.hasStaticShape() || !u.hasStaticShape())
+    ctx.error("input {} and weight {} must have static shapes", x.str(),
+              u.str());
+  winograd::Geometry g;
+  try {
+    g = winograd::geometry(ctx.node, sizesOf(x), sizesOf(u));
+  } catch (const Error &e) {
+    ctx.error("{}", e.what());
+  }
+  if (ctx.hasInput(2)) {
+    const TensorType &b = ctx.input(2);
+    if (b.elementType() != ElementType::F32 || !b.hasStaticShape() ||
+        b.rank() != 1 || b.dim(0).size() != g.outChannels)
+      ctx.error("bias {} must be f32[{}]", b.str(), g.outChannels);
+  }
+  ctx.setResult(
+      0, TensorType(ElementType::F32, {Dim(g.n), Dim(g.mBlocks), Dim(g.oh),
+                                       Dim(g.ow), Dim(g.ob)}));
 }
 
 void inferQConvNCHWc(InferContext &ctx) {

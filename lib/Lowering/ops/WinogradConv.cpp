@@ -1,0 +1,330 @@
+//===- WinogradConv.cpp - lowering of WinogradConvNCHWc -------------------===//
+// Two loop nests (docs/schedules.md, "Winograd convolution"):
+//  1. every 6x6 input tile of every channel block becomes B^T d B, stored
+//     as V[n, 36, tiles, C], one vector of channels at a time;
+//  2. per group of output channel blocks and chunk of tile rows, 36 matrix
+//     products V[p] x U[p] (the shared register-tiled emitter) into a Stack
+//     buffer, then A^T m A (plus bias) per tile into y.
+// Tiles inside the input (output) run branch-free; only the border tiles
+// clamp and select their reads (guard their writes).
+//===----------------------------------------------------------------------===//
+#include "MatMulTile.h"
+#include "ReduceCommon.h"
+
+#include "kiln/IR/Winograd.h"
+
+#include <array>
+
+namespace kiln {
+
+using namespace nnlower;
+using namespace winograd;
+
+namespace {
+
+const ElementType kF32 = ElementType::F32;
+
+Stmt laneLoop(int64_t width, const std::function<Stmt(const Expr &)> &body) {
+  return loop::loopNest(
+      {width}, [&](const Indices &l) { return body(l[0]); }, "l");
+}
+
+/// sum_k coef[k] * x[k] with zero terms dropped and +-1 as adds.
+template <size_t N> Expr combine(const double (&coef)[N], const Expr *x) {
+  Expr sum;
+  for (size_t k = 0; k < N; ++k) {
+    if (coef[k] == 0)
+      continue;
+    Expr term =
+        coef[k] == 1 || coef[k] == -1 ? x[k] : fimm(kF32, coef[k]) * x[k];
+    if (!sum)
+      sum = coef[k] == -1 ? -term : term;
+    else
+      sum = coef[k] == -1 ? sum - term : sum + term;
+  }
+  return sum ? sum : fimm(kF32, 0);
+}
+
+/// Binds each value to a fresh f32 Let around `body`; returns the variables
+/// through `vars`.
+struct LetChain {
+  std::vector<std::pair<loop::Var, Expr>> lets;
+  Expr bind(const std::string &name, const Expr &value) {
+    loop::Var v(name, loop::DType(kF32));
+    lets.push_back({v, value});
+    return v;
+  }
+  Stmt wrap(Stmt body) const {
+    for (auto it = lets.rbegin(); it != lets.rend(); ++it)
+      body = loop::makeLet(it->first, it->second, body);
+    return body;
+  }
+};
+
+/// Tile rows per chunk of the second nest: whole rows of tiles, so that
+/// each chunk writes its own output rows. Every chunk reads all of U (four
+/// times the kernel's size), so chunks are as large as the product's Stack
+/// buffer allows (32 tiles), the tile rows padded to a multiple of them by
+/// at most an eighth; fewer tiles only where a tile row is wider.
+int64_t rowsPerChunk(const Geometry &g) {
+  int64_t best = 1;
+  for (int64_t r = 1; r <= g.tilesH && r * g.tilesW <= 32; ++r) {
+    int64_t padded = (g.tilesH + r - 1) / r * r;
+    if (8 * (padded - g.tilesH) <= g.tilesH)
+      best = r;
+  }
+  return best;
+}
+
+/// Output channel blocks per product: the widest divisor of the block
+/// count whose columns a register tile row covers (four vectors).
+int64_t blocksPerGroup(const Geometry &g, int64_t lanes) {
+  int64_t best = 1;
+  for (int64_t j = 1; j <= g.mBlocks; ++j)
+    if (g.mBlocks % j == 0 && j * g.ob <= 4 * std::max<int64_t>(lanes, g.ob))
+      best = j;
+  return best;
+}
+
+class WinogradLowering {
+public:
+  WinogradLowering(LowerContext &ctx, const Geometry &g, const Buffer &x,
+                   const Buffer &u, const Buffer &b, const Buffer &y)
+      : ctx(ctx), g(g), x(x), u(u), b(b), y(y) {
+    rpc = rowsPerChunk(g);
+    chunks = (g.tilesH + rpc - 1) / rpc;
+    chunkTiles = rpc * g.tilesW;
+    tiles = chunks * chunkTiles;
+    group = blocksPerGroup(g, ctx.target().lanes(kF32));
+  }
+
+  void emit() {
+    Buffer v = ctx.allocate(y->name + "_wino_v", kF32,
+                            {g.n, kPositions, tiles, g.channels});
+    ctx.emit(inputTransform(v));
+    ctx.emit(productAndOutput(v));
+  }
+
+private:
+  LowerContext &ctx;
+  const Geometry &g;
+  Buffer x, u, b, y;
+  int64_t rpc, chunks, chunkTiles, tiles, group;
+
+  /// The 36 transformed values of one tile for lane l; `read(i, j)` is
+  /// input element (i, j) of the tile.
+  Stmt transformInput(const std::function<Expr(int64_t, int64_t)> &read,
+                      const std::function<Stmt(int64_t, const Expr &)> &store) {
+    LetChain lets;
+    Expr d[kInput][kInput], t[kInput][kInput];
+    for (int64_t i = 0; i < kInput; ++i)
+      for (int64_t j = 0; j < kInput; ++j)
+        d[i][j] = lets.bind(fmt::format("d{}{}", i, j), read(i, j));
+    for (int64_t i = 0; i < kInput; ++i)
+      for (int64_t j = 0; j < kInput; ++j) {
+        Expr col[kInput];
+        for (int64_t k = 0; k < kInput; ++k)
+          col[k] = d[k][j];
+        t[i][j] = lets.bind(fmt::format("t{}{}", i, j),
+                            combine(kInputTransform[i], col));
+      }
+    std::vector<Stmt> stores;
+    for (int64_t i = 0; i < kInput; ++i)
+      for (int64_t j = 0; j < kInput; ++j)
+        stores.push_back(
+            store(i * kInput + j, combine(kInputTransform[j], t[i])));
+    return lets.wrap(loop::makeSeq(stores));
+  }
+
+  Stmt inputTransform(const Buffer &v) {
+    return loop::loopNest(
+        {g.n, g.cBlocks, chunks * rpc, g.tilesW},
+        [&](const Indices &o) {
+          const Expr &img = o[0], &cb = o[1], &tr = o[2], &tc = o[3];
+          Expr row0 = tr * Expr(kTile) - Expr(g.padTop);
+          Expr col0 = tc * Expr(kTile) - Expr(g.padLeft);
+          Expr tile = tr * Expr(g.tilesW) + tc;
+          auto store = [&](const Expr &l) {
+            return [&, l](int64_t p, const Expr &val) {
+              return loop::makeStore(
+                  v, {img, Expr(p), tile, cb * Expr(g.ib) + l}, val);
+            };
+          };
+          Stmt inside = laneLoop(g.ib, [&](const Expr &l) {
+            return transformInput(
+                [&](int64_t i, int64_t j) {
+                  return loop::load(
+                      x, {img, cb, row0 + Expr(i), col0 + Expr(j), l});
+                },
+                store(l));
+          });
+          Stmt border = laneLoop(g.ib, [&](const Expr &l) {
+            return transformInput(
+                [&](int64_t i, int64_t j) {
+                  Expr r = row0 + Expr(i), c = col0 + Expr(j);
+                  return loop::select(
+                      loop::logicalAnd(inRange(r, g.h), inRange(c, g.w)),
+                      loop::load(x, {img, cb, clampIndex(r, g.h),
+                                     clampIndex(c, g.w), l}),
+                      fimm(kF32, 0));
+                },
+                store(l));
+          });
+          Expr interior =
+              allOf({row0 >= Expr(0), row0 + Expr(kInput) <= Expr(g.h),
+                     col0 >= Expr(0), col0 + Expr(kInput) <= Expr(g.w)});
+          return loop::makeIf(interior, inside, border);
+        },
+        "wi");
+  }
+
+  /// The 16 outputs of one tile for lane l from `m(p)`, plus the bias.
+  std::array<Expr, kTile * kTile>
+  transformOutput(LetChain &lets, const std::function<Expr(int64_t)> &m,
+                  const Expr &bias) {
+    Expr mv[kPositions], s[kTile][kInput];
+    for (int64_t p = 0; p < kPositions; ++p)
+      mv[p] = lets.bind(fmt::format("m{}", p), m(p));
+    for (int64_t i = 0; i < kTile; ++i)
+      for (int64_t j = 0; j < kInput; ++j) {
+        Expr col[kInput];
+        for (int64_t k = 0; k < kInput; ++k)
+          col[k] = mv[k * kInput + j];
+        s[i][j] = lets.bind(fmt::format("s{}{}", i, j),
+                            combine(kOutputTransform[i], col));
+      }
+    std::array<Expr, kTile * kTile> out;
+    for (int64_t i = 0; i < kTile; ++i)
+      for (int64_t j = 0; j < kTile; ++j) {
+        Expr val = combine(kOutputTransform[j], s[i]);
+        out[size_t(i * kTile + j)] = bias ? val + bias : val;
+      }
+    return out;
+  }
+
+  Stmt productAndOutput(const Buffer &v) {
+    int64_t cols = group * g.ob;
+    return loop::loopNest(
+        {g.n, g.mBlocks / group, chunks},
+        [&](const Indices &o) {
+          const Expr &img = o[0], &mg = o[1], &chunk = o[2];
+          Buffer prod = loop::makeBuffer(y->name + "_wino_m", kF32,
+                                         {kPositions, chunkTiles, cols},
+                                         loop::MemoryScope::Stack);
+          TiledMatMul mm;
+          mm.m = chunkTiles;
+          mm.n = cols;
+          mm.k = g.channels;
+          mm.batch = {kPositions};
+          mm.name = y->name + "_wino";
+          mm.loadA = [&](const Indices &p, const Expr &m, const Expr &k) {
+            return loop::load(v, {img, p[0], chunk * Expr(chunkTiles) + m, k});
+          };
+          mm.loadB = [&](const Indices &p, const Expr &k, const Expr &n) {
+            return loop::load(u, {p[0], k, mg * Expr(cols) + n});
+          };
+          mm.store = [&](const Indices &p, const Expr &m, const Expr &n,
+                         const Expr &acc) {
+            return loop::makeStore(prod, {p[0], m, n}, acc);
+          };
+          Stmt product = emitTiledMatMul(
+              mm, chooseMatMulTile(chunkTiles, cols, ctx.target()));
+          Stmt output = loop::loopNest(
+              {rpc, g.tilesW, group},
+              [&](const Indices &t) {
+                return outputTile(prod, img, mg * Expr(group) + t[2],
+                                  chunk * Expr(rpc) + t[0], t[1],
+                                  t[0] * Expr(g.tilesW) + t[1],
+                                  t[2] * Expr(g.ob));
+              },
+              "wo");
+          return loop::makeAllocate(prod, loop::makeSeq({product, output}));
+        },
+        "wp");
+  }
+
+  /// Tile (tr, tc) of output block mb from row `local` of prod, columns
+  /// from `col`: 16 stores when the tile lies inside y, else through a
+  /// Stack tile and guarded stores; tiles below y (padding rows of the
+  /// last chunk) store nothing.
+  Stmt outputTile(const Buffer &prod, const Expr &img, const Expr &mb,
+                  const Expr &tr, const Expr &tc, const Expr &local,
+                  const Expr &col) {
+    Expr row0 = tr * Expr(kTile), col0 = tc * Expr(kTile);
+    auto compute = [&](const Expr &l, LetChain &lets) {
+      Expr bias = b ? loop::load(b, {mb * Expr(g.ob) + l}) : Expr();
+      return transformOutput(
+          lets,
+          [&](int64_t p) {
+            return loop::load(prod, {Expr(p), local, col + l});
+          },
+          bias);
+    };
+    Stmt full = laneLoop(g.ob, [&](const Expr &l) {
+      LetChain lets;
+      auto out = compute(l, lets);
+      std::vector<Stmt> stores;
+      for (int64_t i = 0; i < kTile; ++i)
+        for (int64_t j = 0; j < kTile; ++j)
+          stores.push_back(
+              loop::makeStore(y, {img, mb, row0 + Expr(i), col0 + Expr(j), l},
+                              out[size_t(i * kTile + j)]));
+      return lets.wrap(loop::makeSeq(stores));
+    });
+    Buffer part =
+        loop::makeBuffer(y->name + "_wino_t", kF32, {kTile * kTile, g.ob},
+                         loop::MemoryScope::Stack);
+    Stmt staged = laneLoop(g.ob, [&](const Expr &l) {
+      LetChain lets;
+      auto out = compute(l, lets);
+      std::vector<Stmt> stores;
+      for (int64_t k = 0; k < kTile * kTile; ++k)
+        stores.push_back(loop::makeStore(part, {Expr(k), l}, out[size_t(k)]));
+      return lets.wrap(loop::makeSeq(stores));
+    });
+    Stmt copy = loop::loopNest(
+        {kTile, kTile},
+        [&](const Indices &ij) {
+          Expr r = row0 + ij[0], c = col0 + ij[1];
+          return loop::makeIf(
+              loop::logicalAnd(r < Expr(g.oh), c < Expr(g.ow)),
+              laneLoop(g.ob, [&](const Expr &l) {
+                return loop::makeStore(
+                    y, {img, mb, r, c, l},
+                    loop::load(part, {ij[0] * Expr(kTile) + ij[1], l}));
+              }));
+        },
+        "wc");
+    Stmt partial =
+        loop::makeIf(row0 < Expr(g.oh),
+                     loop::makeAllocate(part, loop::makeSeq({staged, copy})));
+    return loop::makeIf(loop::logicalAnd(row0 + Expr(kTile) <= Expr(g.oh),
+                                         col0 + Expr(kTile) <= Expr(g.ow)),
+                        full, partial);
+  }
+};
+
+} // namespace
+
+void lowerWinogradConvNCHWc(LowerContext &ctx) {
+  const Buffer &x = ctx.input(0), &u = ctx.input(1);
+  const Buffer &y = ctx.output(0);
+  if (x->elem != kF32 || u->elem != kF32)
+    ctx.error("input and weight must be f32");
+  Geometry g;
+  try {
+    g = geometry(ctx.node, x->shape, u->shape);
+  } catch (const Error &e) {
+    ctx.error("{}", e.what());
+  }
+  std::vector<int64_t> outShape = {g.n, g.mBlocks, g.oh, g.ow, g.ob};
+  if (y->shape != outShape)
+    ctx.error("result shape {} differs from the geometry's {}",
+              shapeStr(y->shape), shapeStr(outShape));
+  Buffer b = ctx.hasInput(2) ? ctx.input(2) : nullptr;
+  if (b && (b->rank() != 1 || b->shape[0] != g.outChannels))
+    ctx.error("bias must have shape [{}]", g.outChannels);
+  WinogradLowering(ctx, g, x, u, b, y).emit();
+}
+
+} // namespace kiln
