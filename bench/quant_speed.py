@@ -287,6 +287,26 @@ def write_qdq(args, model, dst, samples, work):
         return [h.make_node("QuantizeLinear", [src, s, z], [v + "_q"]),
                 h.make_node("DequantizeLinear", [v + "_q", s, z], [dq])], dq
 
+    def quantize_weight(base, w, axis):
+        """Symmetric int8 per-channel weights along `axis` through a
+        DequantizeLinear named base + "_w_dq"; returns that name and the
+        scales."""
+        w = w.astype(np.float32)
+        axes = tuple(d for d in range(w.ndim) if d != axis)
+        ws = (np.abs(w).max(axis=axes) / 127).astype(np.float32)
+        ws[ws == 0] = 1
+        shape = [1] * w.ndim
+        shape[axis] = -1
+        wq = np.clip(np.round(w / ws.reshape(shape)), -127,
+                     127).astype(np.int8)
+        nodes.append(h.make_node(
+            "DequantizeLinear", [const(base + "_w", wq),
+                                 const(base + "_w_scale", ws),
+                                 const(base + "_w_zp",
+                                       np.zeros(len(ws), np.int8))],
+            [base + "_w_dq"], axis=axis))
+        return base + "_w_dq", ws
+
     renamed = {}
     for i in g.input:
         if i.name in qset:
@@ -301,36 +321,12 @@ def write_qdq(args, model, dst, samples, work):
         if (n.op_type == "MatMul" and xname in params and n.input[1] in vals
                 and vals[n.input[1]].ndim == 2):
             # B [K, N]: symmetric int8 per column (axis 1).
-            w = vals[n.input[1]].astype(np.float32)
-            ws = (np.abs(w).max(axis=0) / 127).astype(np.float32)
-            ws[ws == 0] = 1
-            wq = np.clip(np.round(w / ws), -127, 127).astype(np.int8)
-            base = n.output[0]
-            nodes.append(h.make_node(
-                "DequantizeLinear", [const(base + "_w", wq),
-                                     const(base + "_w_scale", ws),
-                                     const(base + "_w_zp",
-                                           np.zeros(len(ws), np.int8))],
-                [base + "_w_dq"], axis=1))
-            n.input[1] = base + "_w_dq"
+            n.input[1], _ = quantize_weight(n.output[0], vals[n.input[1]], 1)
         if (n.op_type in ("Conv", "Gemm") and xname in params
                 and n.input[1] in vals and (n.op_type == "Conv" or any(
                     a.name == "transB" and a.i for a in n.attribute))):
-            w = vals[n.input[1]].astype(np.float32)
-            axes = tuple(range(1, w.ndim))
-            ws = (np.abs(w).max(axis=axes) / 127).astype(np.float32)
-            ws[ws == 0] = 1
-            shape = (-1,) + (1,) * (w.ndim - 1)
-            wq = np.clip(np.round(w / ws.reshape(shape)), -127,
-                         127).astype(np.int8)
             base = n.output[0]
-            nodes.append(h.make_node(
-                "DequantizeLinear", [const(base + "_w", wq),
-                                     const(base + "_w_scale", ws),
-                                     const(base + "_w_zp",
-                                           np.zeros(len(ws), np.int8))],
-                [base + "_w_dq"], axis=0))
-            n.input[1] = base + "_w_dq"
+            n.input[1], ws = quantize_weight(base, vals[n.input[1]], 0)
             if len(n.input) > 2 and n.input[2] in vals:
                 bs = (params[xname][0] * ws).astype(np.float32)
                 bq = np.round(vals[n.input[2]].astype(np.float64) /

@@ -502,6 +502,27 @@ private:
     return constant(f, pos, std::move(t), hint);
   }
 
+  /// MatMulInteger(a, b[, a's zero point[, b's]]) before pos, typed like
+  /// `like`'s result in i32 (zero points that are all 0 are left out).
+  static Value *matMulInteger(Function &f, Function::NodeList::iterator pos,
+                              Value *a, Value *b, const QParams &ap,
+                              const QParams &bp, const Node &like) {
+    std::vector<Value *> ops = {a, b};
+    Value *azp = zeroPointConstant(f, pos, ap, "a_zero_point");
+    Value *bzp = zeroPointConstant(f, pos, bp, "b_zero_point");
+    if (azp || bzp)
+      ops.push_back(azp);
+    if (bzp)
+      ops.push_back(bzp);
+    TensorType accT = like.result(0)->type();
+    accT.setElementType(ElementType::I32);
+    accT.setQuant(std::nullopt);
+    return f
+        .createNodeBefore(pos, OpKind::MatMulInteger, ops, {accT},
+                          baseName(like), {like.result(0)->name() + ".acc"})
+        ->result(0);
+  }
+
   /// Requantize(acc) with `r`'s parameters, typed like acc with r's type.
   static Value *requantize(Function &f, Function::NodeList::iterator pos,
                            Value *acc, const Requant &r,
@@ -948,21 +969,9 @@ private:
       Value *b =
           bConst ? constant(f, pos, *bConst, baseName(*opNode) + ".weight_t")
                  : bq;
-      std::vector<Value *> ops = {aq, b};
-      Value *azp = zeroPointConstant(f, pos, a.params, "a_zero_point");
-      Value *bzp = zeroPointConstant(f, pos, bp, "b_zero_point");
-      if (azp || bzp)
-        ops.push_back(azp);
-      if (bzp)
-        ops.push_back(bzp);
-      TensorType accT = opNode->result(0)->type();
-      accT.setElementType(ElementType::I32);
-      accT.setQuant(std::nullopt);
-      Node *mi = f.createNodeBefore(pos, OpKind::MatMulInteger, ops, {accT},
-                                    baseName(*opNode),
-                                    {opNode->result(0)->name() + ".acc"});
-      Value *acc = addBias(f, pos, mi->result(0), ib, accT.rank() - 1,
-                           baseName(*opNode));
+      Value *mi = matMulInteger(f, pos, aq, b, a.params, bp, *opNode);
+      Value *acc =
+          addBias(f, pos, mi, ib, mi->type().rank() - 1, baseName(*opNode));
       return requantize(f, pos, acc, r, baseName(*opNode) + ".requantize");
     };
   }
@@ -990,22 +999,10 @@ private:
     Dequantized ad = *a, bd = *b;
     Requant r = *rq;
     return [=](Function &f, Function::NodeList::iterator pos) -> Built {
-      std::vector<Value *> ops = {cloneChain(f, pos, ad),
-                                  cloneChain(f, pos, bd)};
-      Value *azp = zeroPointConstant(f, pos, ad.params, "a_zero_point");
-      Value *bzp = zeroPointConstant(f, pos, bd.params, "b_zero_point");
-      if (azp || bzp)
-        ops.push_back(azp);
-      if (bzp)
-        ops.push_back(bzp);
-      TensorType accT = mmNode->result(0)->type();
-      accT.setElementType(ElementType::I32);
-      accT.setQuant(std::nullopt);
-      Node *mi = f.createNodeBefore(pos, OpKind::MatMulInteger, ops, {accT},
-                                    baseName(*mmNode),
-                                    {mmNode->result(0)->name() + ".acc"});
-      return requantize(f, pos, mi->result(0), r,
-                        baseName(*mmNode) + ".requantize");
+      Value *mi =
+          matMulInteger(f, pos, cloneChain(f, pos, ad), cloneChain(f, pos, bd),
+                        ad.params, bd.params, *mmNode);
+      return requantize(f, pos, mi, r, baseName(*mmNode) + ".requantize");
     };
   }
 
@@ -1166,21 +1163,9 @@ private:
     QParams ap = *a, bp = *b;
     Requant rq = *r;
     return [=](Function &f, Function::NodeList::iterator pos) -> Built {
-      std::vector<Value *> ops = {node->operand(0), node->operand(3)};
-      Value *azp = zeroPointConstant(f, pos, ap, "a_zero_point");
-      Value *bzp = zeroPointConstant(f, pos, bp, "b_zero_point");
-      if (azp || bzp)
-        ops.push_back(azp);
-      if (bzp)
-        ops.push_back(bzp);
-      TensorType accT = node->result(0)->type();
-      accT.setElementType(ElementType::I32);
-      accT.setQuant(std::nullopt);
-      Node *mi = f.createNodeBefore(pos, OpKind::MatMulInteger, ops, {accT},
-                                    baseName(*node),
-                                    {node->result(0)->name() + ".acc"});
-      return requantize(f, pos, mi->result(0), rq,
-                        baseName(*node) + ".requantize");
+      Value *mi = matMulInteger(f, pos, node->operand(0), node->operand(3), ap,
+                                bp, *node);
+      return requantize(f, pos, mi, rq, baseName(*node) + ".requantize");
     };
   }
 };
