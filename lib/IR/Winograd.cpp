@@ -83,7 +83,7 @@ Tensor transformWeights(const Tensor &packed) {
     for (int64_t cb = 0; cb < cBlocks; ++cb)
       for (int64_t i = 0; i < ib; ++i)
         for (int64_t o = 0; o < ob; ++o) {
-          double g[kKernel][kKernel], gt[kInput][kKernel];
+          double g[kKernel][kKernel], t[kInput][kInput];
           for (int64_t ky = 0; ky < kKernel; ++ky)
             for (int64_t kx = 0; kx < kKernel; ++kx)
               g[ky][kx] =
@@ -92,21 +92,11 @@ Tensor transformWeights(const Tensor &packed) {
                      i) *
                         ob +
                     o];
+          sandwich(kKernelTransform, g, t);
           for (int64_t a = 0; a < kInput; ++a)
-            for (int64_t kx = 0; kx < kKernel; ++kx) {
-              double sum = 0;
-              for (int64_t ky = 0; ky < kKernel; ++ky)
-                sum += kKernelTransform[a][ky] * g[ky][kx];
-              gt[a][kx] = sum;
-            }
-          for (int64_t a = 0; a < kInput; ++a)
-            for (int64_t b = 0; b < kInput; ++b) {
-              double sum = 0;
-              for (int64_t kx = 0; kx < kKernel; ++kx)
-                sum += gt[a][kx] * kKernelTransform[b][kx];
+            for (int64_t b = 0; b < kInput; ++b)
               out[((a * kInput + b) * c + cb * ib + i) * m + mb * ob + o] =
-                  float(sum);
-            }
+                  float(t[a][b]);
         }
   return u;
 }

@@ -125,6 +125,33 @@ CompareResult compareScaled(const Tensor &actual, const Tensor &expected) {
   return compareTensors(actual, expected, 1e-4, 1e-5 * largest);
 }
 
+/// Seeded random inputs for m.
+std::vector<Tensor> inputsFor(Module &m) {
+  std::vector<Tensor> in;
+  for (size_t i = 0; i < m.main().inputs().size(); ++i)
+    in.push_back(makeRandomTensor(m.main().inputs()[i]->type(), 9 + i));
+  return in;
+}
+
+/// Compiles s's net at -O3 on `target` and checks that its 3x3 layer ran
+/// as WinogradConvNCHWc and that the result matches the interpreter on the
+/// original graph.
+void checkCompiled(const WinoShape &s, CompileOptions options,
+                   const std::string &target,
+                   const cpu::CpuTargetOptions &cpu = {}) {
+  std::unique_ptr<Module> m = convNet(s);
+  std::vector<Tensor> in = inputsFor(*m);
+  std::vector<Tensor> expected = Interpreter().run(m->main(), in);
+  options.graphPipeline = defaultGraphPipeline(3);
+  auto compiled = CompiledModel::compile(*m, options, target, cpu);
+  CHECK(countOps(*m, OpKind::WinogradConvNCHWc) == 1);
+  std::vector<Tensor> out = compiled->run(in);
+  REQUIRE(out.size() == 1);
+  CompareResult r = compareScaled(out[0], expected[0]);
+  INFO(r.message);
+  REQUIRE(r.passed);
+}
+
 } // namespace
 
 TEST_CASE("Winograd F(4x4, 3x3) transforms compute a 3x3 correlation",
@@ -199,30 +226,19 @@ TEST_CASE("Winograd convolutions compile like the interpreter", "[winograd]") {
     for (const WinoShape &s : shapes) {
       INFO(t.name << ": N " << s.n << " C " << s.c << " M " << s.m << " " << s.h
                   << "x" << s.w);
-      std::unique_ptr<Module> m = convNet(s);
-      std::vector<Tensor> in;
-      for (size_t i = 0; i < m->main().inputs().size(); ++i)
-        in.push_back(makeRandomTensor(m->main().inputs()[i]->type(), 9 + i));
-      std::vector<Tensor> expected = Interpreter().run(m->main(), in);
       // The interpreter's own WinogradConvNCHWc kernel on the -O3 graph.
-      std::unique_ptr<Module> opt = convNet(s);
-      runO3(*opt, t.vectorBytes);
-      REQUIRE(countOps(*opt, OpKind::WinogradConvNCHWc) == 1);
-      std::vector<Tensor> interp = Interpreter().run(opt->main(), in);
-      CompareResult ri = compareScaled(interp[0], expected[0]);
+      std::unique_ptr<Module> m = convNet(s);
+      std::vector<Tensor> in = inputsFor(*m);
+      std::vector<Tensor> expected = Interpreter().run(m->main(), in);
+      runO3(*m, t.vectorBytes);
+      REQUIRE(countOps(*m, OpKind::WinogradConvNCHWc) == 1);
+      CompareResult ri =
+          compareScaled(Interpreter().run(m->main(), in)[0], expected[0]);
       INFO("interpreter: " << ri.message);
       CHECK(ri.passed);
-      CompileOptions options;
-      options.graphPipeline = defaultGraphPipeline(3);
       cpu::CpuTargetOptions cpu;
       cpu.features = t.features;
-      auto compiled = CompiledModel::compile(*m, options, "host", cpu);
-      CHECK(countOps(*m, OpKind::WinogradConvNCHWc) == 1);
-      std::vector<Tensor> out = compiled->run(in);
-      REQUIRE(out.size() == 1);
-      CompareResult r = compareScaled(out[0], expected[0]);
-      INFO(r.message);
-      REQUIRE(r.passed);
+      checkCompiled(s, CompileOptions(), "host", cpu);
     }
 }
 
@@ -234,20 +250,9 @@ TEST_CASE("Winograd convolutions agree on the loop IR evaluator",
     for (const WinoShape &s : {shapes[1], shapes[2], shapes[4]}) {
       INFO(registers << " registers: C " << s.c << " M " << s.m << " " << s.h
                      << "x" << s.w);
-      std::unique_ptr<Module> m = convNet(s);
-      std::vector<Tensor> in;
-      for (size_t i = 0; i < m->main().inputs().size(); ++i)
-        in.push_back(makeRandomTensor(m->main().inputs()[i]->type(), 9 + i));
-      std::vector<Tensor> expected = Interpreter().run(m->main(), in);
       CompileOptions options;
-      options.graphPipeline = defaultGraphPipeline(3);
       options.scheduleOptions.vectorBytes = registers == 32 ? 64 : 32;
       options.scheduleOptions.vectorRegisters = registers;
-      auto compiled = CompiledModel::compile(*m, options, "loop-eval");
-      CHECK(countOps(*m, OpKind::WinogradConvNCHWc) == 1);
-      std::vector<Tensor> out = compiled->run(in);
-      CompareResult r = compareScaled(out[0], expected[0]);
-      INFO(r.message);
-      REQUIRE(r.passed);
+      checkCompiled(s, options, "loop-eval");
     }
 }

@@ -30,6 +30,28 @@ extern const double kKernelTransform[kInput][kKernel];
 /// A^T (4x6): a product tile m becomes A^T m A.
 extern const double kOutputTransform[kTile][kInput];
 
+/// out = L x L^T for an r x k matrix L: how a transform applies to a
+/// k x k tile (G g G^T, B^T d B, A^T m A).
+template <int64_t R, int64_t K>
+void sandwich(const double (&l)[R][K], const double (&x)[K][K],
+              double (&out)[R][R]) {
+  double lx[R][K];
+  for (int64_t i = 0; i < R; ++i)
+    for (int64_t j = 0; j < K; ++j) {
+      double s = 0;
+      for (int64_t k = 0; k < K; ++k)
+        s += l[i][k] * x[k][j];
+      lx[i][j] = s;
+    }
+  for (int64_t i = 0; i < R; ++i)
+    for (int64_t j = 0; j < R; ++j) {
+      double s = 0;
+      for (int64_t k = 0; k < K; ++k)
+        s += lx[i][k] * l[j][k];
+      out[i][j] = s;
+    }
+}
+
 /// The checked geometry: x [n, cBlocks, h, w, ib], u [36, C, M],
 /// y [n, M/ob, oh, ow, ob] with oh = h + top + bottom - 2 (likewise ow).
 struct Geometry {

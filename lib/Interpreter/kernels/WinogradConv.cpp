@@ -34,7 +34,6 @@ void evalWinogradConvNCHWc(EvalContext &ctx) {
   int64_t c = g.channels, m = g.outChannels;
   // v[p * c + ch]: one tile's transformed input.
   std::vector<double> v(static_cast<size_t>(kPositions * c));
-  std::vector<double> prod(static_cast<size_t>(kPositions));
   for (int64_t img = 0; img < g.n; ++img)
     for (int64_t ty = 0; ty < g.tilesH; ++ty)
       for (int64_t tx = 0; tx < g.tilesW; ++tx) {
@@ -54,48 +53,28 @@ void evalWinogradConvNCHWc(EvalContext &ctx) {
                             lane)]
                       : 0.0;
             }
-          for (int64_t i = 0; i < kInput; ++i)
-            for (int64_t j = 0; j < kInput; ++j) {
-              double s = 0;
-              for (int64_t k = 0; k < kInput; ++k)
-                s += kInputTransform[i][k] * d[k][j];
-              t[i][j] = s;
-            }
-          for (int64_t i = 0; i < kInput; ++i)
-            for (int64_t j = 0; j < kInput; ++j) {
-              double s = 0;
-              for (int64_t k = 0; k < kInput; ++k)
-                s += t[i][k] * kInputTransform[j][k];
-              v[size_t((i * kInput + j) * c + ch)] = s;
-            }
+          sandwich(kInputTransform, d, t);
+          for (int64_t p = 0; p < kPositions; ++p)
+            v[size_t(p * c + ch)] = t[p / kInput][p % kInput];
         }
         for (int64_t oc = 0; oc < m; ++oc) {
+          double prod[kInput][kInput], out[kTile][kTile];
           for (int64_t p = 0; p < kPositions; ++p) {
             double s = 0;
             for (int64_t ch = 0; ch < c; ++ch)
               s += v[size_t(p * c + ch)] * uv[size_t((p * c + ch) * m + oc)];
-            prod[size_t(p)] = s;
+            prod[p / kInput][p % kInput] = s;
           }
-          double t[kTile][kInput];
-          for (int64_t i = 0; i < kTile; ++i)
-            for (int64_t j = 0; j < kInput; ++j) {
-              double s = 0;
-              for (int64_t k = 0; k < kInput; ++k)
-                s += kOutputTransform[i][k] * prod[size_t(k * kInput + j)];
-              t[i][j] = s;
-            }
+          sandwich(kOutputTransform, prod, out);
           for (int64_t i = 0; i < kTile; ++i)
             for (int64_t j = 0; j < kTile; ++j) {
               int64_t oy = ty * kTile + i, ox = tx * kTile + j;
-              if (oy >= g.oh || ox >= g.ow)
-                continue;
-              double s = bv.empty() ? 0.0 : bv[size_t(oc)];
-              for (int64_t k = 0; k < kInput; ++k)
-                s += t[i][k] * kOutputTransform[j][k];
-              y[size_t(
-                  (((img * g.mBlocks + oc / g.ob) * g.oh + oy) * g.ow + ox) *
-                      g.ob +
-                  oc % g.ob)] = s;
+              if (oy < g.oh && ox < g.ow)
+                y[size_t(
+                    (((img * g.mBlocks + oc / g.ob) * g.oh + oy) * g.ow + ox) *
+                        g.ob +
+                    oc % g.ob)] =
+                    out[i][j] + (bv.empty() ? 0.0 : bv[size_t(oc)]);
             }
         }
       }
