@@ -28,6 +28,17 @@ inline llvm::cl::opt<std::string> &passesFlag(llvm::cl::OptionCategory &cat) {
   return flag;
 }
 
+inline llvm::cl::opt<std::string> &
+disablePassesFlag(llvm::cl::OptionCategory &cat) {
+  static llvm::cl::opt<std::string> flag(
+      "disable-passes",
+      llvm::cl::desc("Graph passes to leave out of the -O level's pipeline, "
+                     "comma-separated (e.g. winograd: 3x3 layers keep the "
+                     "direct convolution and its 4x smaller weights)"),
+      llvm::cl::value_desc("passes"), llvm::cl::cat(cat));
+  return flag;
+}
+
 inline llvm::cl::opt<bool> &verifyEachFlag(llvm::cl::OptionCategory &cat) {
   static llvm::cl::opt<bool> flag(
       "verify-each", llvm::cl::desc("Verify the IR after every pass"),
@@ -46,6 +57,7 @@ inline llvm::cl::opt<bool> &listPassesFlag(llvm::cl::OptionCategory &cat) {
 /// un-hides LLVM's shared ones so --help lists them.
 inline void registerPassFlags(llvm::cl::OptionCategory &cat) {
   passesFlag(cat);
+  disablePassesFlag(cat);
   verifyEachFlag(cat);
   listPassesFlag(cat);
   auto &options = llvm::cl::getRegisteredOptions();
@@ -59,14 +71,22 @@ inline void registerPassFlags(llvm::cl::OptionCategory &cat) {
   }
 }
 
-/// The graph pipeline: --passes= if given, else the -O level's.
+/// The graph pipeline: --passes= if given, else the -O level's without
+/// --disable-passes'.
 inline std::string graphPipelineFromFlags(unsigned optLevel) {
   auto &options = llvm::cl::getRegisteredOptions();
   auto *passes =
       static_cast<llvm::cl::opt<std::string> *>(options.lookup("passes"));
-  if (passes && passes->getNumOccurrences())
+  auto *disabled = static_cast<llvm::cl::opt<std::string> *>(
+      options.lookup("disable-passes"));
+  bool disabling = disabled && disabled->getNumOccurrences();
+  if (passes && passes->getNumOccurrences()) {
+    check(!disabling, "--disable-passes applies to the -O level's pipeline, "
+                      "not to --passes=");
     return *passes;
-  return defaultGraphPipeline(optLevel);
+  }
+  std::string pipeline = defaultGraphPipeline(optLevel);
+  return disabling ? withoutPasses(pipeline, *disabled) : pipeline;
 }
 
 inline PassInstrumentation instrumentationFromFlags() {

@@ -85,6 +85,10 @@ void printPassStats(const std::vector<PassRecord> &records, const char *irLevel,
 /// The graph pipeline of an optimization level 0-3 (docs/passes.md).
 std::string defaultGraphPipeline(unsigned optLevel);
 
+/// `pipeline` without every occurrence of the comma-separated passes in
+/// `names`; throws kiln::Error naming a pass the pipeline does not run.
+std::string withoutPasses(std::string_view pipeline, std::string_view names);
+
 } // namespace kiln
 
 #endif
