@@ -112,6 +112,9 @@ const std::vector<WinoShape> shapes = {
     {1, 16, 32, 14, 13, {2, 2, 2, 2}, true, false, false},
     // A batch of two images; many output groups.
     {2, 32, 160, 16, 17, {1, 1, 1, 1}, true, true, false},
+    // A row of 31 tiles is more than the product's Stack buffer holds: rows
+    // split into chunks of 16 tiles, the last one a padding tile.
+    {1, 16, 32, 5, 122, {1, 1, 1, 1}, true, true, true},
 };
 
 /// Winograd's rounding error scales with the operands, not with each
@@ -247,7 +250,7 @@ TEST_CASE("Winograd convolutions agree on the loop IR evaluator",
   // The evaluator bounds-checks every access: border tiles, padding rows
   // of the last chunk and partial output tiles must stay inside buffers.
   for (int registers : {32, 16})
-    for (const WinoShape &s : {shapes[1], shapes[2], shapes[4]}) {
+    for (const WinoShape &s : {shapes[1], shapes[2], shapes[4], shapes[6]}) {
       INFO(registers << " registers: C " << s.c << " M " << s.m << " " << s.h
                      << "x" << s.w);
       CompileOptions options;

@@ -61,29 +61,54 @@ struct LetChain {
   }
 };
 
-/// Tile rows per chunk of the second nest: whole rows of tiles, so that
-/// each chunk writes its own output rows. Every chunk reads all of U (four
-/// times the kernel's size), so chunks are as large as the product's Stack
-/// buffer allows (32 tiles), the tile rows padded to a multiple of them by
-/// at most an eighth; fewer tiles only where a tile row is wider.
-int64_t rowsPerChunk(const Geometry &g) {
+/// The product's Stack buffer, [36, chunk tiles, columns] floats, stays
+/// within this many bytes of each thread's stack.
+constexpr int64_t kProductBytes = 128 << 10;
+
+/// Output channel blocks per product: the widest divisor of the block
+/// count with at most 32 columns (two AVX-512 vectors; wider groups
+/// measured no faster and take more stack), at least one block.
+int64_t blocksPerGroup(const Geometry &g) {
   int64_t best = 1;
-  for (int64_t r = 1; r <= g.tilesH && r * g.tilesW <= 32; ++r) {
-    int64_t padded = (g.tilesH + r - 1) / r * r;
-    if (8 * (padded - g.tilesH) <= g.tilesH)
-      best = r;
-  }
+  for (int64_t j = 1; j <= g.mBlocks; ++j)
+    if (g.mBlocks % j == 0 && j * g.ob <= 32)
+      best = j;
   return best;
 }
 
-/// Output channel blocks per product: the widest divisor of the block
-/// count whose columns a register tile row covers (four vectors).
-int64_t blocksPerGroup(const Geometry &g, int64_t lanes) {
-  int64_t best = 1;
-  for (int64_t j = 1; j <= g.mBlocks; ++j)
-    if (g.mBlocks % j == 0 && j * g.ob <= 4 * std::max<int64_t>(lanes, g.ob))
-      best = j;
-  return best;
+/// The chunks of tiles the second nest works on: `rows` whole rows of
+/// tiles, or, where one row does not fit the product's Stack buffer, `cols`
+/// tiles of one row; tiles padded to whole chunks read zeros and store
+/// nothing. Each chunk writes its own outputs, so the nest is parallel.
+struct Chunking {
+  int64_t rows = 1, cols = 1;
+  int64_t tilesH = 1, tilesW = 1; // padded to whole chunks
+};
+
+/// Every chunk reads all of its group's U (four times the kernel's size),
+/// so chunks are as large as the product's Stack buffer allows, with at
+/// most 15 % padding tiles.
+Chunking chunking(const Geometry &g, int64_t columns) {
+  int64_t maxTiles = std::max<int64_t>(
+      1, kProductBytes / (kPositions * columns * int64_t(sizeof(float))));
+  auto padded = [](int64_t n, int64_t k) { return (n + k - 1) / k * k; };
+  auto fewPadding = [](int64_t n, int64_t p) {
+    return 100 * (p - n) <= 15 * n;
+  };
+  Chunking c;
+  if (g.tilesW > maxTiles) {
+    // The widest part of a row in as few chunks as possible.
+    int64_t parts = (g.tilesW + maxTiles - 1) / maxTiles;
+    c.cols = (g.tilesW + parts - 1) / parts;
+  } else {
+    c.cols = g.tilesW;
+    for (int64_t r = 2; r <= g.tilesH && r * g.tilesW <= maxTiles; ++r)
+      if (fewPadding(g.tilesH, padded(g.tilesH, r)))
+        c.rows = r;
+  }
+  c.tilesH = padded(g.tilesH, c.rows);
+  c.tilesW = padded(g.tilesW, c.cols);
+  return c;
 }
 
 class WinogradLowering {
@@ -91,16 +116,14 @@ public:
   WinogradLowering(LowerContext &ctx, const Geometry &g, const Buffer &x,
                    const Buffer &u, const Buffer &b, const Buffer &y)
       : ctx(ctx), g(g), x(x), u(u), b(b), y(y) {
-    rpc = rowsPerChunk(g);
-    chunks = (g.tilesH + rpc - 1) / rpc;
-    chunkTiles = rpc * g.tilesW;
-    tiles = chunks * chunkTiles;
-    group = blocksPerGroup(g, ctx.target().lanes(kF32));
+    group = blocksPerGroup(g);
+    c = chunking(g, group * g.ob);
+    chunkTiles = c.rows * c.cols;
   }
 
   void emit() {
     Buffer v = ctx.allocate(y->name + "_wino_v", kF32,
-                            {g.n, kPositions, tiles, g.channels});
+                            {g.n, kPositions, c.tilesH * c.tilesW, g.channels});
     ctx.emit(inputTransform(v));
     ctx.emit(productAndOutput(v));
   }
@@ -109,7 +132,8 @@ private:
   LowerContext &ctx;
   const Geometry &g;
   Buffer x, u, b, y;
-  int64_t rpc, chunks, chunkTiles, tiles, group;
+  Chunking c;
+  int64_t chunkTiles, group;
 
   /// The 36 transformed values of one tile for lane l; `read(i, j)` is
   /// input element (i, j) of the tile.
@@ -138,12 +162,12 @@ private:
 
   Stmt inputTransform(const Buffer &v) {
     return loop::loopNest(
-        {g.n, g.cBlocks, chunks * rpc, g.tilesW},
+        {g.n, g.cBlocks, c.tilesH, c.tilesW},
         [&](const Indices &o) {
           const Expr &img = o[0], &cb = o[1], &tr = o[2], &tc = o[3];
           Expr row0 = tr * Expr(kTile) - Expr(g.padTop);
           Expr col0 = tc * Expr(kTile) - Expr(g.padLeft);
-          Expr tile = tr * Expr(g.tilesW) + tc;
+          Expr tile = tr * Expr(c.tilesW) + tc;
           auto store = [&](const Expr &l) {
             return [&, l](int64_t p, const Expr &val) {
               return loop::makeStore(
@@ -205,9 +229,16 @@ private:
   Stmt productAndOutput(const Buffer &v) {
     int64_t cols = group * g.ob;
     return loop::loopNest(
-        {g.n, g.mBlocks / group, chunks},
+        {g.n, g.mBlocks / group, c.tilesH / c.rows, c.tilesW / c.cols},
         [&](const Indices &o) {
-          const Expr &img = o[0], &mg = o[1], &chunk = o[2];
+          const Expr &img = o[0], &mg = o[1], &cr = o[2], &cc = o[3];
+          // Tile m of the chunk, as V numbers it.
+          auto tileOf = [&](const Expr &m) {
+            Expr first = cr * Expr(c.rows * c.tilesW) + cc * Expr(c.cols);
+            if (c.rows == 1)
+              return first + m;
+            return first + m / Expr(c.cols) * Expr(c.tilesW) + m % Expr(c.cols);
+          };
           Buffer prod = loop::makeBuffer(y->name + "_wino_m", kF32,
                                          {kPositions, chunkTiles, cols},
                                          loop::MemoryScope::Stack);
@@ -218,7 +249,7 @@ private:
           mm.batch = {kPositions};
           mm.name = y->name + "_wino";
           mm.loadA = [&](const Indices &p, const Expr &m, const Expr &k) {
-            return loop::load(v, {img, p[0], chunk * Expr(chunkTiles) + m, k});
+            return loop::load(v, {img, p[0], tileOf(m), k});
           };
           mm.loadB = [&](const Indices &p, const Expr &k, const Expr &n) {
             return loop::load(u, {p[0], k, mg * Expr(cols) + n});
@@ -230,12 +261,12 @@ private:
           Stmt product = emitTiledMatMul(
               mm, chooseMatMulTile(chunkTiles, cols, ctx.target()));
           Stmt output = loop::loopNest(
-              {rpc, g.tilesW, group},
+              {c.rows, c.cols, group},
               [&](const Indices &t) {
-                return outputTile(prod, img, mg * Expr(group) + t[2],
-                                  chunk * Expr(rpc) + t[0], t[1],
-                                  t[0] * Expr(g.tilesW) + t[1],
-                                  t[2] * Expr(g.ob));
+                return outputTile(
+                    prod, img, mg * Expr(group) + t[2],
+                    cr * Expr(c.rows) + t[0], cc * Expr(c.cols) + t[1],
+                    t[0] * Expr(c.cols) + t[1], t[2] * Expr(g.ob));
               },
               "wo");
           return loop::makeAllocate(prod, loop::makeSeq({product, output}));
@@ -245,8 +276,8 @@ private:
 
   /// Tile (tr, tc) of output block mb from row `local` of prod, columns
   /// from `col`: 16 stores when the tile lies inside y, else through a
-  /// Stack tile and guarded stores; tiles below y (padding rows of the
-  /// last chunk) store nothing.
+  /// Stack tile and guarded stores; padding tiles of the last chunks (below
+  /// or right of y) store nothing.
   Stmt outputTile(const Buffer &prod, const Expr &img, const Expr &mb,
                   const Expr &tr, const Expr &tc, const Expr &local,
                   const Expr &col) {
@@ -285,18 +316,18 @@ private:
     Stmt copy = loop::loopNest(
         {kTile, kTile},
         [&](const Indices &ij) {
-          Expr r = row0 + ij[0], c = col0 + ij[1];
+          Expr oy = row0 + ij[0], ox = col0 + ij[1];
           return loop::makeIf(
-              loop::logicalAnd(r < Expr(g.oh), c < Expr(g.ow)),
+              loop::logicalAnd(oy < Expr(g.oh), ox < Expr(g.ow)),
               laneLoop(g.ob, [&](const Expr &l) {
                 return loop::makeStore(
-                    y, {img, mb, r, c, l},
+                    y, {img, mb, oy, ox, l},
                     loop::load(part, {ij[0] * Expr(kTile) + ij[1], l}));
               }));
         },
         "wc");
     Stmt partial =
-        loop::makeIf(row0 < Expr(g.oh),
+        loop::makeIf(loop::logicalAnd(row0 < Expr(g.oh), col0 < Expr(g.ow)),
                      loop::makeAllocate(part, loop::makeSeq({staged, copy})));
     return loop::makeIf(loop::logicalAnd(row0 + Expr(kTile) <= Expr(g.oh),
                                          col0 + Expr(kTile) <= Expr(g.ow)),
