@@ -6,9 +6,12 @@
 #include "KernelEmitter.h"
 
 #include "kiln/CodeGen/WeightsBlob.h"
+#include "kiln/LoopIR/Printer.h"
 
 #include <llvm/IR/Constants.h>
 #include <llvm/IR/GlobalVariable.h>
+
+#include <unordered_map>
 
 using namespace llvm;
 
@@ -63,9 +66,16 @@ public:
     if (!opts_.arenaSection.empty())
       emitArena();
     KernelEmitter kernels(m_, opts_);
+    // Kernels that differ only in names (a network's repeated blocks)
+    // share one function: LLVM's time is most of a compile.
     std::vector<Function *> fns;
-    for (const PrimFunc &f : p_.funcs)
-      fns.push_back(kernels.emitKernel(f, p_.name + "_" + f.name));
+    std::unordered_map<std::string, Function *> byText;
+    for (const PrimFunc &f : p_.funcs) {
+      Function *&fn = byText[printPrimFuncCanonical(f)];
+      if (!fn)
+        fn = kernels.emitKernel(f, p_.name + "_" + f.name);
+      fns.push_back(fn);
+    }
     emitEntry(kernels, fns);
   }
 

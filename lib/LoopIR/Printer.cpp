@@ -491,6 +491,39 @@ std::string printPrimFuncs(const std::vector<PrimFunc> &funcs) {
   return os.str();
 }
 
+std::string printPrimFuncCanonical(const PrimFunc &func) {
+  std::string text = printPrimFunc(func), out;
+  out.reserve(text.size());
+  std::unordered_map<std::string, size_t> ids;
+  for (size_t i = 0; i < text.size();) {
+    char c = text[i];
+    bool sigil = (c == '%' || c == '@') && i + 1 < text.size() &&
+                 (text::isNameChar(text[i + 1]) || text[i + 1] == '"');
+    if (!sigil) {
+      out += c;
+      ++i;
+      continue;
+    }
+    // The whole name: bare name characters, or a quoted string.
+    size_t end = i + 1;
+    if (text[end] == '"') {
+      for (++end; end < text.size() && text[end] != '"'; ++end)
+        if (text[end] == '\\')
+          ++end;
+      end = std::min(end + 1, text.size());
+    } else {
+      while (end < text.size() && text::isNameChar(text[end]))
+        ++end;
+    }
+    std::string name = text.substr(i, end - i);
+    auto [it, fresh] = ids.emplace(name, ids.size());
+    out += c;
+    out += std::to_string(it->second);
+    i = end;
+  }
+  return out;
+}
+
 std::string printExpr(const Expr &expr) {
   std::ostringstream os;
   Printer(/*unique=*/false).expr(os, expr);

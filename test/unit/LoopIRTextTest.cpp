@@ -475,3 +475,37 @@ TEST_CASE("loop IR text: program listing", "[loopir][text]") {
         "  }\n"
         "}\n");
 }
+
+TEST_CASE("loop IR text: canonical text ignores names only", "[loopir][text]") {
+  const char *text = R"(
+func @scale(%x: f32[8] global, %y: f32[8] global) {
+  for %i in [0, 8) serial {
+    %y[%i] = %x[%i] * 2:f32
+  }
+}
+
+func @other_name(%in: f32[8] global, %out: f32[8] global) {
+  for %k in [0, 8) serial {
+    %out[%k] = %in[%k] * 2:f32
+  }
+}
+
+func @other_constant(%x: f32[8] global, %y: f32[8] global) {
+  for %i in [0, 8) serial {
+    %y[%i] = %x[%i] * 3:f32
+  }
+}
+
+func @swapped(%x: f32[8] global, %y: f32[8] global) {
+  for %i in [0, 8) serial {
+    %x[%i] = %y[%i] * 2:f32
+  }
+}
+)";
+  std::vector<PrimFunc> f = parsePrimFuncs(text, "t.lir");
+  REQUIRE(f.size() == 4);
+  CHECK(printPrimFuncCanonical(f[0]) == printPrimFuncCanonical(f[1]));
+  CHECK(printPrimFuncCanonical(f[0]) != printPrimFuncCanonical(f[2]));
+  // Same names, but the parameters play other roles.
+  CHECK(printPrimFuncCanonical(f[0]) != printPrimFuncCanonical(f[3]));
+}

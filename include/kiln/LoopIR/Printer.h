@@ -17,6 +17,10 @@ namespace kiln::loop {
 /// distinct names (duplicates are suffixed ".1", ".2", ... in print order).
 std::string printPrimFunc(const PrimFunc &func);
 void printPrimFunc(std::ostream &os, const PrimFunc &func);
+/// printPrimFunc's text with every %name and @name replaced by the order of
+/// its first appearance: two functions with the same canonical text compute
+/// the same function of their parameters, whatever their names.
+std::string printPrimFuncCanonical(const PrimFunc &func);
 /// Several functions separated by blank lines: a "loop module".
 std::string printPrimFuncs(const std::vector<PrimFunc> &funcs);
 
