@@ -2,7 +2,7 @@
 // Two loop nests (docs/schedules.md, "Winograd convolution"):
 //  1. every 6x6 input tile of every channel block becomes B^T d B, stored
 //     as V[n, 36, tiles, C], one vector of channels at a time;
-//  2. per group of output channel blocks and chunk of tile rows, 36 matrix
+//  2. per group of output channel blocks and chunk of tiles, 36 matrix
 //     products V[p] x U[p] (the shared register-tiled emitter) into a Stack
 //     buffer, then A^T m A (plus bias) per tile into y.
 // Tiles inside the input (output) run branch-free; only the border tiles
@@ -45,8 +45,8 @@ template <size_t N> Expr combine(const double (&coef)[N], const Expr *x) {
   return sum ? sum : fimm(kF32, 0);
 }
 
-/// Binds each value to a fresh f32 Let around `body`; returns the variables
-/// through `vars`.
+/// Fresh f32 Lets: bind() returns the variable, wrap() puts the bindings
+/// (first outermost) around a body.
 struct LetChain {
   std::vector<std::pair<loop::Var, Expr>> lets;
   Expr bind(const std::string &name, const Expr &value) {
