@@ -3,7 +3,8 @@
 // 1. Loops of one iteration are replaced by their body.
 // 2. Every serial innermost loop with a straight-line body whose stores are
 //    contiguous in it is split by the vector width L (main part Vectorized,
-//    scalar remainder loop) and vectorized; loops shorter than L stay scalar.
+//    scalar remainder loop) and vectorized; loops shorter than L stay scalar
+//    unless they span half a register or a power-of-two 16 bytes or more.
 // 3. The outermost loop of every nest with enough work is marked Parallel
 //    when isParallelSafe; a short outer loop is fused with the next one first.
 // 4. The simplifier cleans up the index arithmetic.
@@ -121,10 +122,14 @@ protected:
         widest == 0)
       return s;
     int64_t lanes = std::min<int64_t>(options_.vectorBytes / widest, 64);
-    // A loop of at least half a register (a 12-channel block on 16 lanes)
-    // becomes one vector of its own length: LLVM widens the arithmetic and
-    // splits the memory accesses, still far cheaper than scalar code.
-    if (extent < lanes && 2 * extent >= lanes)
+    // A loop of at least half a register (a 12-channel block on 16 lanes),
+    // or a power of two of at least 16 bytes (an 8-bit block of 16 channels
+    // on 64-byte AVX-512 registers: one SSE register), becomes one vector
+    // of its own length: LLVM widens the arithmetic and splits or narrows
+    // the memory accesses, still far cheaper than scalar code.
+    bool wholeNarrowVector =
+        extent * widest >= 16 && (extent & (extent - 1)) == 0;
+    if (extent < lanes && (2 * extent >= lanes || wholeNarrowVector))
       lanes = extent;
     if (lanes < 2 || extent < lanes)
       return s;
