@@ -280,20 +280,20 @@ TEST_CASE("default schedule: odd extents get a scalar remainder or one "
     std::vector<int> lanes;
   };
   for (const Case &c : std::vector<Case>{
-           {7, 32, ElementType::F32, {7}},        // over half a vector
-           {3, 32, ElementType::F32, {1}},        // under half a vector
-           {8, 32, ElementType::F32, {8}},        // exactly one vector
-           {13, 32, ElementType::F32, {8, 1}},    // 8 + 5
-           {33, 32, ElementType::F32, {8, 1}},    // 32 + 1
-           {13, 16, ElementType::F32, {4, 1}},    // SSE: 4 lanes
-           {7, 16, ElementType::F64, {2, 1}},     // f64 at 16 bytes
-           {70, 32, ElementType::U8, {32, 1}},    // 32 bytes of u8
-           {13, 64, ElementType::I32, {13}},      // 13 of AVX-512's 16
-           {7, 64, ElementType::I32, {1}},        // under half of 16
-           {16, 64, ElementType::U8, {16}},       // an 8-bit block: 16 bytes
-           {4, 64, ElementType::F32, {4}},        // 16 bytes of f32
-           {8, 64, ElementType::U8, {1}},         // 8 bytes: scalar
-           {12, 64, ElementType::U8, {1}}}) {     // not a power of two
+           {7, 32, ElementType::F32, {7}},     // over half a vector
+           {3, 32, ElementType::F32, {1}},     // under half a vector
+           {8, 32, ElementType::F32, {8}},     // exactly one vector
+           {13, 32, ElementType::F32, {8, 1}}, // 8 + 5
+           {33, 32, ElementType::F32, {8, 1}}, // 32 + 1
+           {13, 16, ElementType::F32, {4, 1}}, // SSE: 4 lanes
+           {7, 16, ElementType::F64, {2, 1}},  // f64 at 16 bytes
+           {70, 32, ElementType::U8, {32, 1}}, // 32 bytes of u8
+           {13, 64, ElementType::I32, {13}},   // 13 of AVX-512's 16
+           {7, 64, ElementType::I32, {1}},     // under half of 16
+           {16, 64, ElementType::U8, {16}},    // an 8-bit block: 16 bytes
+           {4, 64, ElementType::F32, {4}},     // 16 bytes of f32
+           {8, 64, ElementType::U8, {1}},      // 8 bytes: scalar
+           {12, 64, ElementType::U8, {1}}}) {  // not a power of two
     INFO("n=" << c.n << " bytes=" << c.vectorBytes);
     PrimFunc g = schedule(scaleShift(c.n, c.type), c.vectorBytes);
     Census k = census(g.body);
