@@ -86,13 +86,7 @@ void lowerConvNCHWc(LowerContext &ctx) {
   } catch (const Error &e) {
     ctx.error("{}", e.what());
   }
-  std::vector<int64_t> outShape = {g.n, g.mBlocks, g.oh, g.ow, g.ob};
-  if (y->shape != outShape)
-    ctx.error("result shape {} differs from the geometry's {}",
-              shapeStr(y->shape), shapeStr(outShape));
-  Buffer b = ctx.hasInput(2) ? ctx.input(2) : nullptr;
-  if (b && (b->rank() != 1 || b->shape[0] != g.outChannels()))
-    ctx.error("bias must have shape [{}]", g.outChannels());
+  Buffer b = checkedBlockedConvBias(ctx, y, {g.n, g.mBlocks, g.oh, g.ow, g.ob});
 
   const WindowParams &p = g.window;
   if (p.dilations[0] != 1 || p.dilations[1] != 1 ||

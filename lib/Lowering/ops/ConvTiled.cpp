@@ -49,6 +49,18 @@ ConvTile planConvTile(const ConvNCHWcGeometry &g, int64_t columns,
   return best;
 }
 
+Buffer checkedBlockedConvBias(LowerContext &ctx, const Buffer &y,
+                              const std::vector<int64_t> &outShape) {
+  if (y->shape != outShape)
+    ctx.error("result shape {} differs from the geometry's {}",
+              shapeStr(y->shape), shapeStr(outShape));
+  int64_t channels = outShape[1] * outShape[4];
+  Buffer b = ctx.hasInput(2) ? ctx.input(2) : nullptr;
+  if (b && (b->rank() != 1 || b->shape[0] != channels))
+    ctx.error("bias must have shape [{}]", channels);
+  return b;
+}
+
 Expr inputBlock(const ConvNCHWcGeometry &g, const Expr &mb,
                 int64_t blocksPerStep, const Expr &icb) {
   if (g.groups == 1)

@@ -60,6 +60,12 @@ struct ConvArithmetic {
   bool depthwiseTapsTogether = false;
 };
 
+/// Checks a blocked float convolution's result y against the geometry's
+/// shape [n, mBlocks, oh, ow, ob] and its optional bias (operand 2)
+/// against the mBlocks * ob output channels; returns the bias or null.
+Buffer checkedBlockedConvBias(LowerContext &ctx, const Buffer &y,
+                              const std::vector<int64_t> &outShape);
+
 /// Where the tiled kernel runs: output rows/columns and the input size it
 /// reads (x and y may be views that merge a pointwise layer's rows).
 struct TiledConvGeometry {

@@ -8,8 +8,8 @@
 // Tiles inside the input (output) run branch-free; only the border tiles
 // clamp and select their reads (guard their writes).
 //===----------------------------------------------------------------------===//
+#include "ConvTiled.h"
 #include "MatMulTile.h"
-#include "ReduceCommon.h"
 
 #include "kiln/IR/Winograd.h"
 
@@ -348,13 +348,7 @@ void lowerWinogradConvNCHWc(LowerContext &ctx) {
   } catch (const Error &e) {
     ctx.error("{}", e.what());
   }
-  std::vector<int64_t> outShape = {g.n, g.mBlocks, g.oh, g.ow, g.ob};
-  if (y->shape != outShape)
-    ctx.error("result shape {} differs from the geometry's {}",
-              shapeStr(y->shape), shapeStr(outShape));
-  Buffer b = ctx.hasInput(2) ? ctx.input(2) : nullptr;
-  if (b && (b->rank() != 1 || b->shape[0] != g.outChannels))
-    ctx.error("bias must have shape [{}]", g.outChannels);
+  Buffer b = checkedBlockedConvBias(ctx, y, {g.n, g.mBlocks, g.oh, g.ow, g.ob});
   WinogradLowering(ctx, g, x, u, b, y).emit();
 }
 
