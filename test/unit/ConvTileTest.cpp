@@ -26,13 +26,10 @@ struct ConvShape {
   bool relu, residual;
 };
 
+/// A node of `kind` appended to f, its result type inferred.
 Value *node(Function &f, OpKind kind, const std::vector<Value *> &operands,
             const std::map<std::string, Attribute> &attrs = {}) {
-  Node *n = f.createNode(kind, operands, {TensorType()});
-  for (const auto &[key, value] : attrs)
-    n->setAttr(key, value);
-  refineResultTypes(*n);
-  return n->result();
+  return createInferred(f, nullptr, kind, operands, attrs)->result();
 }
 
 /// x -> Conv (+ Relu) (+ Add of a second input shaped like the result).

@@ -30,13 +30,10 @@ struct WinoShape {
   bool bias, relu, residual;
 };
 
+/// A node of `kind` appended to f, its result type inferred.
 Value *node(Function &f, OpKind kind, const std::vector<Value *> &operands,
             const std::map<std::string, Attribute> &attrs = {}) {
-  Node *n = f.createNode(kind, operands, {TensorType()});
-  for (const auto &[key, value] : attrs)
-    n->setAttr(key, value);
-  refineResultTypes(*n);
-  return n->result();
+  return createInferred(f, nullptr, kind, operands, attrs)->result();
 }
 
 /// x -> 3x3 Conv (+ Relu) (+ Add of a second input shaped like the result).
